@@ -1,0 +1,1 @@
+"""Terminal sub-commands (`portie license`, `portie scan`, `portie free`). Never import Qt."""

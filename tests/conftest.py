@@ -1,0 +1,36 @@
+"""Test-wide setup: no display needed, an isolated config dir, real child listeners."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: tests run on machines with no display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from tests.listeners import ChildListener  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """Every test gets its own PORTIE_CONFIG_DIR (settings, license, activity log)."""
+    path = tmp_path / "config"
+    path.mkdir()
+    monkeypatch.setenv("PORTIE_CONFIG_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def spawn_listener():
+    """Factory: ``spawn_listener([("tcp", "127.0.0.1", 0)])`` -> ChildListener; stopped after."""
+    started: list[ChildListener] = []
+
+    def start(specs=None, **kwargs) -> ChildListener:
+        child = ChildListener.start(specs, **kwargs)
+        started.append(child)
+        return child
+
+    yield start
+    for child in started:
+        child.stop()
