@@ -1,0 +1,432 @@
+"""Offline license keys: format, verification, storage and the "is it unlocked?" answer.
+
+Qt-free. A key is a binary record, base32-encoded (Crockford alphabet) in dash-separated
+groups of five after a ``PORTIE-`` prefix, so it survives being pasted from an email:
+
+    payload   = "PT" | format version (1) | signing-key id (2) | serial (4)
+                | issue date, days since 2000-01-01 (2)
+                | edition, licensee name, email (each: length byte + UTF-8)
+    body      = payload | Ed25519 signature over (domain tag + payload) (64)
+    key bytes = body | CRC-32 of body (4)
+
+The CRC-32 is what tells a typo apart from a forgery: any single mistyped character
+(a 5-bit burst) always breaks it, while a well-formed key whose signature fails was
+made by someone other than Portie's vendor. Paid commands gate themselves with
+``is_unlocked()`` and print ``LOCKED_MESSAGE`` otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+import secrets
+import struct
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from portie_qt.core import trust
+from portie_qt.paths import ResourceError, config_dir, ensure_config_dir, resource_path
+
+PRICE = "$8.99"
+
+# Feature name -> what the user gets; every paid action names one of these.
+FEATURES = {
+    "process_control": "Stop or kill the process holding a port, in one click",
+    "remote_scan": "Scan the TCP ports of another computer on your network",
+}
+
+LOCKED_MESSAGE = (
+    f"This is a paid feature: a one-time {PRICE} unlock adds process control and remote "
+    "port scanning; if you have a key, choose Help → Unlock Portie… in the window or run "
+    "`portie license activate KEY`."
+)
+
+PRODUCT = "PORTIE"
+MAGIC = b"PT"
+FORMAT_VERSION = 1
+EDITIONS = {"pro": frozenset(FEATURES)}
+LICENSE_FILENAME = "license.key"
+MAX_FIELD_BYTES = 120
+
+_SIGNED_DOMAIN = b"portie-license\x00"
+_EPOCH = dt.date(2000, 1, 1)
+_HEADER = struct.Struct(">2sBHIH")  # magic, version, key id, serial, issue day
+_SIGNATURE_BYTES = 64
+_CRC_BYTES = 4
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_DECODE = {c: i for i, c in enumerate(_ALPHABET)} | {"I": 1, "L": 1, "O": 0}
+_GROUP = 5
+_ARMOR_LINE = re.compile(r"^\s*-{3,}\s*(BEGIN|END)\s+(.*?)\s*-{3,}\s*$", re.IGNORECASE)
+
+
+class LicenseError(ValueError):
+    """A key was refused; ``str(error)`` is the sentence to show the user."""
+
+    message = "This license key was refused."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+
+
+class EmptyKey(LicenseError):
+    message = "Paste the license key from your Portie purchase email."
+
+
+class MistypedKey(LicenseError):
+    message = "This key looks mistyped: check it against your email, character by character."
+
+
+class NotGenuine(LicenseError):
+    message = (
+        "This key was not issued by Portie; paste the key from your Portie purchase email instead."
+    )
+
+
+class WrongProduct(LicenseError):
+    message = (
+        "This is a license key for a different product, not Portie; paste the key from your "
+        "Portie purchase email instead."
+    )
+
+
+class FutureFormat(LicenseError):
+    message = (
+        "This key was made for a newer version of Portie; update Portie, then activate the "
+        "key again."
+    )
+
+
+class Revoked(LicenseError):
+    message = (
+        "This key has been revoked; write to Portie support from your purchase email address "
+        "for a replacement."
+    )
+
+
+@dataclass(frozen=True)
+class License:
+    """A verified license key and what it says."""
+
+    name: str
+    email: str
+    edition: str
+    issued: dt.date
+    serial: int
+    key_id: int
+    format_version: int
+    key_text: str = field(repr=False)
+
+    @property
+    def features(self) -> frozenset[str]:
+        return EDITIONS.get(self.edition, frozenset())
+
+    def allows(self, feature: str) -> bool:
+        return feature in self.features
+
+    def summary(self) -> str:
+        """One line for the status display."""
+        return (
+            f"Licensed to {self.name} <{self.email}> — Portie {self.edition.title()}, "
+            f"issued {self.issued.isoformat()}, serial {self.serial:08X}"
+        )
+
+
+# --- text encoding ------------------------------------------------------------------------
+
+
+def _b32encode(data: bytes) -> str:
+    bits = int.from_bytes(data, "big")
+    nchars = -(-len(data) * 8 // 5)
+    bits <<= nchars * 5 - len(data) * 8  # zero padding on the right
+    return "".join(_ALPHABET[(bits >> (5 * i)) & 31] for i in reversed(range(nchars)))
+
+
+def _b32decode(chars: str) -> bytes:
+    bits = 0
+    for c in chars:
+        bits = (bits << 5) | _DECODE[c]
+    nbytes, pad = divmod(len(chars) * 5, 8)
+    if pad >= 5 or bits & ((1 << pad) - 1):
+        # A whole spare character, or non-zero padding: never produced by the encoder.
+        raise MistypedKey
+    return (bits >> pad).to_bytes(nbytes, "big")
+
+
+def format_key(data: bytes) -> str:
+    """Canonical key text: ``PORTIE-XXXXX-XXXXX-…``."""
+    text = _b32encode(data)
+    return "-".join([PRODUCT, *(text[i : i + _GROUP] for i in range(0, len(text), _GROUP))])
+
+
+def armor(key_text: str, groups_per_line: int = 6) -> str:
+    """The key wrapped for an email: BEGIN/END lines around short lines of groups."""
+    groups = normalize(key_text)
+    body = _b32encode(groups)
+    parts = [body[i : i + _GROUP] for i in range(0, len(body), _GROUP)]
+    lines = [
+        "-".join(parts[i : i + groups_per_line]) for i in range(0, len(parts), groups_per_line)
+    ]
+    return "\n".join(
+        [f"-----BEGIN {PRODUCT} LICENSE-----", *lines, f"-----END {PRODUCT} LICENSE-----"]
+    )
+
+
+def normalize(text: str) -> bytes:
+    """Key bytes from pasted text; tolerant of case, spacing, dashes and an armor wrapper.
+
+    Raises EmptyKey, MistypedKey or WrongProduct; checks the checksum but not the signature.
+    """
+    kept = []
+    for line in text.splitlines():
+        match = _ARMOR_LINE.match(line)
+        if match:
+            label = match.group(2).upper().split()
+            if label and label[0] != PRODUCT:
+                raise WrongProduct
+            continue
+        kept.append(line)
+    compact = re.sub(r"[\s\u00a0\u200b]+", "", "".join(kept)).upper()
+    # Dashes from other sources ("‐", "–") count as grouping dashes too.
+    compact = re.sub(r"[-\u2010\u2011\u2012\u2013\u2014\u2212]+", "-", compact).strip("-")
+    if not compact:
+        raise EmptyKey
+    first = compact.split("-", 1)[0]
+    if first.isalpha() and len(first) != _GROUP and first != PRODUCT:
+        raise WrongProduct  # another vendor's "ACME-…" prefix
+    chars = compact.replace("-", "")
+    # The encoded magic "PT" always starts with "A", so a glued-on prefix is unambiguous.
+    chars = chars.removeprefix(PRODUCT)
+    if any(c not in _DECODE for c in chars):
+        raise MistypedKey
+    data = _b32decode(chars)
+    if len(data) < _HEADER.size + 3 + _SIGNATURE_BYTES + _CRC_BYTES:
+        raise MistypedKey
+    body, crc = data[:-_CRC_BYTES], data[-_CRC_BYTES:]
+    if zlib.crc32(body).to_bytes(_CRC_BYTES, "big") != crc:
+        raise MistypedKey
+    return data
+
+
+# --- payload ------------------------------------------------------------------------------
+
+
+def _pack_text(value: str, what: str) -> bytes:
+    raw = value.encode("utf-8")
+    if not raw or len(raw) > MAX_FIELD_BYTES:
+        raise ValueError(f"The {what} must be 1–{MAX_FIELD_BYTES} bytes of UTF-8.")
+    return bytes([len(raw)]) + raw
+
+
+def _unpack_texts(data: bytes, count: int) -> list[str]:
+    texts, pos = [], 0
+    for _ in range(count):
+        if pos >= len(data):
+            raise NotGenuine
+        size = data[pos]
+        chunk = data[pos + 1 : pos + 1 + size]
+        if len(chunk) != size or not size:
+            raise NotGenuine
+        try:
+            texts.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise NotGenuine from None
+        pos += 1 + size
+    if pos != len(data):
+        raise NotGenuine
+    return texts
+
+
+def _signed_message(payload: bytes) -> bytes:
+    return _SIGNED_DOMAIN + payload
+
+
+def issue_key(
+    private_key: Ed25519PrivateKey,
+    name: str,
+    email: str,
+    edition: str = "pro",
+    serial: int | None = None,
+    issued: dt.date | None = None,
+    *,
+    format_version: int = FORMAT_VERSION,
+    magic: bytes = MAGIC,
+) -> str:
+    """Sign a new key (vendor side). ``format_version``/``magic`` exist for tests only."""
+    name, email = " ".join(name.split()), email.strip()
+    if "@" not in email:
+        raise ValueError(f"'{email}' is not an email address.")
+    if serial is None:
+        serial = secrets.randbelow(2**32 - 1) + 1
+    if not 0 < serial < 2**32:
+        raise ValueError("The serial must be 1–4294967295.")
+    issued = issued or dt.datetime.now(dt.timezone.utc).date()
+    days = (issued - _EPOCH).days
+    if not 0 <= days < 2**16:
+        raise ValueError("The issue date must fall between 2000 and 2179.")
+    kid = trust.key_id(private_key.public_key())
+    payload = (
+        _HEADER.pack(magic, format_version, kid, serial, days)
+        + _pack_text(edition, "edition")
+        + _pack_text(name, "name")
+        + _pack_text(email, "email")
+    )
+    body = payload + private_key.sign(_signed_message(payload))
+    return format_key(body + zlib.crc32(body).to_bytes(_CRC_BYTES, "big"))
+
+
+def verify(
+    text: str,
+    trusted_keys: Mapping[int, Ed25519PublicKey] | None = None,
+    revoked: frozenset[int] | None = None,
+) -> License:
+    """The License a pasted key grants, or raise the LicenseError that says why not.
+
+    ``trusted_keys`` defaults to this build's trust root (see ``trust.trusted_keys``),
+    which raises ``trust.TrustRootError`` for a misbuilt release.
+    """
+    data = normalize(text)
+    body = data[:-_CRC_BYTES]
+    payload, signature = body[:-_SIGNATURE_BYTES], body[-_SIGNATURE_BYTES:]
+    magic, version, kid, serial, days = _HEADER.unpack_from(payload)
+    if magic != MAGIC:
+        raise WrongProduct
+    if version > FORMAT_VERSION:
+        raise FutureFormat
+    if version < 1:
+        raise NotGenuine
+    edition, name, email = _unpack_texts(payload[_HEADER.size :], 3)
+    keys = trust.trusted_keys() if trusted_keys is None else trusted_keys
+    public_key = keys.get(kid)
+    if public_key is None:
+        raise NotGenuine
+    try:
+        public_key.verify(signature, _signed_message(payload))
+    except InvalidSignature:
+        raise NotGenuine from None
+    if serial in (revoked_serials() if revoked is None else revoked):
+        raise Revoked
+    if edition not in EDITIONS:
+        raise FutureFormat(
+            f"This key is for the Portie {edition} edition, which this version does not know; "
+            "update Portie, then activate the key again."
+        )
+    return License(
+        name=name,
+        email=email,
+        edition=edition,
+        issued=_EPOCH + dt.timedelta(days=days),
+        serial=serial,
+        key_id=kid,
+        format_version=version,
+        key_text=format_key(data),
+    )
+
+
+parse_key = verify
+
+
+@functools.cache
+def revoked_serials() -> frozenset[int]:
+    """Serials refused even with a genuine signature (``assets/revoked_serials.txt``)."""
+    try:
+        text = resource_path("assets/revoked_serials.txt").read_text(encoding="utf-8")
+    except (ResourceError, OSError):
+        return frozenset()
+    serials = set()
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            serials.add(int(entry, 16))
+    return frozenset(serials)
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenseState:
+    """What the saved license file grants: a License, or nothing with an optional notice."""
+
+    license: License | None = None
+    notice: str | None = None
+
+    @property
+    def unlocked(self) -> bool:
+        return self.license is not None
+
+    def allows(self, feature: str) -> bool:
+        return self.license is not None and self.license.allows(feature)
+
+
+class LicenseStore:
+    """The activated key at ``config_dir()/license.key``, re-verified on every load.
+
+    The file holds the key itself, never an "unlocked" flag, so editing it unlocks nothing.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self._path = path
+
+    @property
+    def path(self) -> Path:
+        return self._path or config_dir() / LICENSE_FILENAME
+
+    def load(self, trusted_keys: Mapping[int, Ed25519PublicKey] | None = None) -> LicenseState:
+        """The current state; a missing file is plainly locked, a damaged one adds a notice."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return LicenseState()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+            return LicenseState(notice=self._damaged(reason))
+        try:
+            return LicenseState(license=verify(text, trusted_keys))
+        except LicenseError as exc:
+            return LicenseState(notice=self._damaged(str(exc)))
+
+    def _damaged(self, reason: str) -> str:
+        reason = reason.rstrip(".")
+        reason = reason[:1].lower() + reason[1:]
+        return (
+            f"The saved license in {self.path} was refused ({reason}), so Portie is locked: "
+            "activate your key again from Help → Unlock Portie…."
+        )
+
+    def save(self, key_text: str, trusted_keys: Mapping[int, Ed25519PublicKey] | None = None):
+        """Verify ``key_text`` and store it (user-only permissions); return the License."""
+        license_ = verify(key_text, trusted_keys)
+        ensure_config_dir()
+        path = self.path
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(armor(license_.key_text) + "\n")
+        os.chmod(tmp, 0o600)  # O_CREAT's mode is ignored when the file already existed
+        os.replace(tmp, path)  # all-or-nothing: a crash never leaves half a key behind
+        return license_
+
+    def remove(self) -> bool:
+        """Delete the saved key; True when there was one."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def current_state() -> LicenseState:
+    """The license state from the saved key, verified now."""
+    return LicenseStore().load()
+
+
+def is_unlocked() -> bool:
+    """True when a genuine key is activated; paid commands check this first."""
+    return current_state().unlocked
