@@ -1,0 +1,491 @@
+"""Stop the process that holds a port, without ever signalling the wrong one. Qt-free.
+
+Every signal goes through the ``psutil.Process`` object whose start time was just
+compared with the one the table recorded: a PID that was reused by another program
+is refused, never signalled. psutil itself re-checks that identity at signal time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import Enum
+from typing import NamedTuple
+
+import psutil
+
+# Start times read twice from the same kernel field are equal; the slack only absorbs
+# float rounding, far below the time a PID needs to wrap around and be reused.
+_SAME_START = 0.01
+_WINDOWS = sys.platform == "win32"
+# Windows' pseudo-processes: the idle loop and the kernel itself.
+_WINDOWS_PROTECTED = {0: "System Idle Process", 4: "System"}
+# Linux: kthreadd (PID 2) is the parent of every kernel thread.
+_KTHREADD = 2
+# Order in which hidden fields are named in the details note.
+_DETAIL_FIELDS = ("name", "user", "cmdline", "exe", "cwd", "status", "parent_pid", "parent")
+
+
+class HeldPort(NamedTuple):
+    """One socket a process holds, as the confirmation dialog lists it."""
+
+    protocol: str  # "tcp" | "udp"
+    address: str
+    port: int
+    listening: bool
+
+    @property
+    def label(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.protocol.upper()} {host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A process Portie may signal, identified by PID *and* start time."""
+
+    pid: int
+    create_time: float | None  # None: the identity cannot be confirmed, so never signalled
+    name: str | None = None
+    user: str | None = None
+    cmdline: tuple[str, ...] | None = None  # None when hidden from this user
+    ports: tuple[HeldPort, ...] = ()
+
+    @property
+    def key(self) -> tuple[int, float | None]:
+        """Identity of the process: equal keys are the same process."""
+        return (self.pid, self.create_time)
+
+    @property
+    def title(self) -> str:
+        """``node (PID 1234)`` — how messages name the process."""
+        return f"{self.name} (PID {self.pid})" if self.name else f"PID {self.pid}"
+
+    @property
+    def command(self) -> str:
+        """The command line as a person would type it ('' when empty or hidden)."""
+        if not self.cmdline:
+            return ""
+        return subprocess.list2cmdline(self.cmdline) if _WINDOWS else shlex.join(self.cmdline)
+
+    @property
+    def listening_ports(self) -> tuple[HeldPort, ...]:
+        return tuple(p for p in self.ports if p.listening)
+
+
+class Result(Enum):
+    """What happened when Portie was asked to stop a process."""
+
+    TERMINATED = "terminated"
+    KILLED = "killed"
+    STILL_RUNNING = "still running"  # asked to stop, did not within the wait: offer Kill
+    ALREADY_EXITED = "already exited"
+    PID_REUSED = "pid reused"
+    REFUSED = "refused"
+    PERMISSION_DENIED = "permission denied"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one terminate/kill, with the sentence to show the user."""
+
+    target: Target
+    result: Result
+    message: str
+
+    @property
+    def gone(self) -> bool:
+        """True when the process no longer runs (its ports are released)."""
+        return self.result in (Result.TERMINATED, Result.KILLED, Result.ALREADY_EXITED)
+
+
+@dataclass(frozen=True)
+class ProcessDetails:
+    """Everything the details pane shows about one process; hidden fields are None."""
+
+    pid: int
+    create_time: float
+    name: str | None
+    user: str | None
+    cmdline: tuple[str, ...] | None
+    exe: str | None
+    cwd: str | None
+    started: datetime | None
+    parent_pid: int | None
+    parent_name: str | None
+    status: str | None
+    hidden: tuple[str, ...] = ()  # names of the fields the OS would not show
+    note: str = ""  # why some fields are empty, and how to see them
+
+    @property
+    def command(self) -> str:
+        if not self.cmdline:
+            return ""
+        return subprocess.list2cmdline(self.cmdline) if _WINDOWS else shlex.join(self.cmdline)
+
+
+def _elevated_hint() -> str:
+    return "run Portie as Administrator" if _WINDOWS else "run Portie as root"
+
+
+def _started(create_time: float) -> str:
+    stamp = datetime.fromtimestamp(create_time)
+    fmt = "%H:%M:%S" if stamp.date() == datetime.now().date() else "%Y-%m-%d %H:%M"
+    return stamp.strftime(fmt)
+
+
+def _same_start(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) < _SAME_START
+
+
+def _user_of(proc: psutil.Process) -> str | None:
+    try:
+        return proc.username()
+    except KeyError:
+        # A uid with no passwd entry (containers): the number still names the owner.
+        return str(proc.uids().real) if hasattr(proc, "uids") else None
+    except psutil.AccessDenied:
+        return None
+
+
+def _ports_of(proc: psutil.Process) -> tuple[HeldPort, ...]:
+    try:
+        conns = proc.net_connections(kind="inet")
+    except psutil.AccessDenied:
+        # Another user's process (or macOS without root, psutil #1219): fall back to the
+        # system-wide view, which may still show its sockets.
+        from portie_qt.core.collector import collect
+
+        found = {
+            HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
+            for e in collect().endpoints
+            if e.pid == proc.pid
+        }
+    else:
+        found = set()
+        for conn in conns:
+            if not conn.laddr:
+                continue
+            protocol = "udp" if conn.type == socket.SOCK_DGRAM else "tcp"
+            listening = conn.status == psutil.CONN_LISTEN or (protocol == "udp" and not conn.raddr)
+            found.add(HeldPort(protocol, conn.laddr[0], conn.laddr[1], listening))
+    return tuple(sorted(found, key=lambda p: (not p.listening, p.port, p.protocol, p.address)))
+
+
+def describe(pid: int, create_time: float | None) -> Target:
+    """Fresh name, user, command line and every port of the process, for the dialog.
+
+    When the process has exited or the PID now belongs to another process, the target
+    keeps only the recorded identity: acting on it will report that, not signal.
+    """
+    target = Target(pid=pid, create_time=create_time)
+    try:
+        proc = psutil.Process(pid)
+        if not _same_start(proc.create_time(), create_time):
+            return target
+        with proc.oneshot():
+            name = proc.name()
+            user = _user_of(proc)
+            try:
+                cmdline = tuple(proc.cmdline())
+            except psutil.AccessDenied:
+                cmdline = None
+        ports = _ports_of(proc)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return target  # exited meanwhile: terminate() will say "already exited"
+    except psutil.AccessDenied:
+        return target
+    return Target(pid, create_time, name, user, cmdline, ports)
+
+
+def targets_for(endpoints) -> list[Target]:
+    """One target per distinct process (by PID and start time) owning ``endpoints``.
+
+    Endpoints whose owner is hidden (no PID) are left out: there is nothing to signal.
+    """
+    by_key: dict[tuple, Target] = {}
+    ports: dict[tuple, list[HeldPort]] = {}
+    for e in endpoints:
+        if e.pid is None:
+            continue
+        key = (e.pid, e.create_time)
+        if key not in by_key:
+            by_key[key] = Target(e.pid, e.create_time, e.process, e.user)
+            ports[key] = []
+        held = HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
+        if held not in ports[key]:
+            ports[key].append(held)
+    return [
+        Target(t.pid, t.create_time, t.name, t.user, t.cmdline, tuple(ports[k]))
+        for k, t in by_key.items()
+    ]
+
+
+def processes_on_port(
+    port: int, protocol: str = "tcp", listening_only: bool = True
+) -> list[Target]:
+    """The processes holding ``port`` (listening sockets only by default), described fresh."""
+    from portie_qt.core.collector import collect
+
+    matches = [
+        e
+        for e in collect().endpoints
+        if e.local_port == port and e.protocol == protocol and (e.listening or not listening_only)
+    ]
+    return [describe(t.pid, t.create_time) for t in targets_for(matches)]
+
+
+def port_in_use(port: int, protocol: str = "tcp") -> bool:
+    """True while any socket listens on (TCP) or is bound to (UDP) ``port``."""
+    from portie_qt.core.collector import collect
+
+    return any(
+        e.local_port == port and e.protocol == protocol and e.listening for e in collect().endpoints
+    )
+
+
+def _refusal(target: Target) -> str | None:
+    """Why Portie will not signal this PID at all, or None when it may."""
+    pid = target.pid
+    if _WINDOWS and pid in _WINDOWS_PROTECTED:
+        return (
+            f"PID {pid} is Windows' own {_WINDOWS_PROTECTED[pid]} process; Windows does "
+            "not let it be stopped, so Portie did not try."
+        )
+    if pid == 0:
+        return "PID 0 is the operating system's kernel, not a program; Portie did not signal it."
+    if pid == 1:
+        init = "launchd" if sys.platform == "darwin" else "the init process"
+        return (
+            f"PID 1 is {init}, which runs the whole system; stopping it would bring the "
+            "computer down, so Portie did not signal it."
+        )
+    if pid < 0:
+        return f"PID {pid} is not a process; Portie did not signal it."
+    if pid == os.getpid():
+        return "That is Portie itself; quit Portie instead of stopping its own process."
+    if target.create_time is None:
+        return (
+            f"Portie could not read when PID {pid} started, so it cannot be sure which "
+            "process that is and did not signal it. Refresh and try again."
+        )
+    return None
+
+
+def _kernel_thread(proc: psutil.Process) -> bool:
+    """Linux kernel threads: children of kthreadd, with no executable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        if proc.pid == _KTHREADD or proc.ppid() == _KTHREADD:
+            return True
+        return not proc.cmdline() and not proc.exe()
+    except (psutil.AccessDenied, psutil.ZombieProcess):
+        return False  # an ordinary process we may not inspect: the signal decides
+
+
+def _probe(target: Target) -> tuple[psutil.Process, Target] | Outcome:
+    """The live process behind ``target`` (name filled in), or why we must not act."""
+    refusal = _refusal(target)
+    if refusal:
+        return Outcome(target, Result.REFUSED, refusal)
+    try:
+        proc = psutil.Process(target.pid)
+        started = proc.create_time()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return _exited(target)
+    except psutil.AccessDenied:
+        # Cannot even read its start time: without that the identity is unproven.
+        return Outcome(
+            target,
+            Result.PERMISSION_DENIED,
+            f"Portie may not inspect {target.title}, so it cannot confirm which process "
+            f"that is; {_elevated_hint()} to stop it.",
+        )
+    if not _same_start(started, target.create_time):
+        try:
+            now = proc.name()
+        except psutil.Error:
+            now = "another program"
+        return Outcome(
+            target,
+            Result.PID_REUSED,
+            f"PID {target.pid} now belongs to a different process ({now}, started "
+            f"{_started(started)}); Portie did not signal it.",
+        )
+    if target.name is None:
+        with contextlib.suppress(psutil.Error):  # messages fall back to "PID 1234"
+            target = replace(target, name=proc.name())
+    if _kernel_thread(proc):
+        return Outcome(
+            target,
+            Result.REFUSED,
+            f"{target.title} is a Linux kernel thread; it cannot be stopped by a signal, "
+            "so Portie did not try.",
+        )
+    return proc, target
+
+
+def _exited(target: Target) -> Outcome:
+    return Outcome(target, Result.ALREADY_EXITED, f"{target.title} had already exited.")
+
+
+def _denied(target: Target, proc: psutil.Process, force: bool) -> Outcome:
+    owner = _user_of(proc) or target.user or "another user"
+    if _WINDOWS:
+        how = (
+            f"Run Portie as Administrator, or run `taskkill /PID {target.pid}"
+            f"{' /F' if force else ''}` in an Administrator prompt."
+        )
+    else:
+        how = f"Run `sudo kill {'-9 ' if force else ''}{target.pid}`, or run Portie as root."
+    return Outcome(
+        target,
+        Result.PERMISSION_DENIED,
+        f"Permission denied: {target.title} belongs to {owner}, and this account may not "
+        f"stop it. {how}",
+    )
+
+
+def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+    """Wait up to ``timeout`` s for the process to end; a zombie counts as ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            # Reaps it when it is our own child; otherwise polls for the PID to vanish.
+            proc.wait(timeout=max(0.01, min(0.1, remaining)))
+            return True
+        except psutil.TimeoutExpired:
+            pass
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            return True
+        try:
+            # Exited but not yet reaped by its parent: its sockets are already closed.
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            return True
+        except psutil.AccessDenied:
+            pass
+        if remaining <= 0:
+            return False
+
+
+def _signal(target: Target, force: bool, timeout: float) -> Outcome:
+    probed = _probe(target)
+    if isinstance(probed, Outcome):
+        return probed
+    proc, target = probed
+    try:
+        # Through the very object whose start time matched: psutil refuses to signal
+        # it if the PID has been reused since (NoSuchProcess).
+        if force:
+            proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
+        else:
+            proc.terminate()  # SIGTERM on POSIX, TerminateProcess on Windows
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return _exited(target)
+    except psutil.AccessDenied:
+        return _denied(target, proc, force)
+    if _wait_gone(proc, timeout):
+        if force:
+            return Outcome(target, Result.KILLED, f"Killed {target.title}.")
+        return Outcome(target, Result.TERMINATED, f"Stopped {target.title}.")
+    if force:
+        return Outcome(
+            target,
+            Result.STILL_RUNNING,
+            f"{target.title} was killed but has not exited yet; it may be stuck in the "
+            "kernel (for example on a dead network drive).",
+        )
+    return Outcome(
+        target,
+        Result.STILL_RUNNING,
+        f"{target.title} is still running {timeout:g} seconds after being asked to stop; "
+        "it may be ignoring the request. Kill it to force it to stop.",
+    )
+
+
+def terminate(target: Target, timeout: float = 3.0) -> Outcome:
+    """Ask the process to stop (SIGTERM) and wait up to ``timeout`` s for it to exit."""
+    return _signal(target, force=False, timeout=timeout)
+
+
+def kill(target: Target, timeout: float = 3.0) -> Outcome:
+    """Force the process to stop (SIGKILL) and wait up to ``timeout`` s for it to go."""
+    return _signal(target, force=True, timeout=timeout)
+
+
+def process_details(pid: int, create_time: float | None) -> ProcessDetails | None:
+    """Details of the process, or None when it has exited or the PID was reused.
+
+    Slow-ish (several /proc reads): call it off the UI thread.
+    """
+    try:
+        proc = psutil.Process(pid)
+        started_at = proc.create_time()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return None
+    if not _same_start(started_at, create_time):
+        return None
+    values: dict = {}
+    hidden: list[str] = []
+
+    def read(name, getter):
+        try:
+            values[name] = getter()
+        except psutil.AccessDenied:
+            values[name] = None
+            hidden.append(name)
+
+    try:
+        with proc.oneshot():
+            read("name", proc.name)
+            read("user", lambda: _user_of(proc))
+            read("cmdline", lambda: tuple(proc.cmdline()))
+            read("exe", lambda: proc.exe() or None)
+            read("cwd", proc.cwd)
+            read("status", proc.status)
+            read("parent_pid", proc.ppid)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    parent_name = None
+    if values.get("parent_pid"):
+        try:
+            parent_name = psutil.Process(values["parent_pid"]).name()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            pass  # the parent exited; its PID is still worth showing
+        except psutil.AccessDenied:
+            hidden.append("parent")
+    if values.get("user") is None and "user" not in hidden:
+        hidden.append("user")
+    hidden = [h for h in _DETAIL_FIELDS if h in hidden]
+    note = ""
+    if hidden:
+        note = (
+            f"The system hides this process's {', '.join(h.replace('_', ' ') for h in hidden)} "
+            f"from this account; {_elevated_hint()} to see them."
+        )
+    return ProcessDetails(
+        pid=pid,
+        create_time=started_at,
+        name=values.get("name"),
+        user=values.get("user"),
+        cmdline=values.get("cmdline"),
+        exe=values.get("exe"),
+        cwd=values.get("cwd"),
+        started=datetime.fromtimestamp(started_at),
+        parent_pid=values.get("parent_pid"),
+        parent_name=parent_name,
+        status=values.get("status"),
+        hidden=tuple(hidden),
+        note=note,
+    )
