@@ -1,0 +1,105 @@
+"""`portie free PORT`: the terminal way to free a busy port, run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portie_qt.core.process_control import port_in_use
+from tests.licensing import activate_dev_license
+from tests.listeners import wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def portie(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """Run ``python -m portie_qt ARGS`` with this test's PORTIE_CONFIG_DIR."""
+    return subprocess.run(
+        [sys.executable, "-m", "portie_qt", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=os.environ.copy(),
+    )
+
+
+@pytest.fixture
+def licensed():
+    activate_dev_license()
+
+
+def test_free_yes_stops_the_listener_and_frees_the_port(licensed, spawn_listener):
+    child = spawn_listener()
+    result = portie("free", str(child.port), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert f"PID {child.pid}" in result.stdout
+    assert f"Port {child.port} is free now." in result.stdout
+    assert wait_until(lambda: not child.alive(), timeout=5)
+    assert not port_in_use(child.port)
+
+
+def test_free_asks_first_and_no_means_nothing_happens(licensed, spawn_listener):
+    child = spawn_listener()
+    result = portie("free", str(child.port), stdin="n\n")
+    assert result.returncode == 1
+    assert "[y/N]" in result.stdout and "Nothing was done." in result.stdout
+    assert child.alive()
+
+
+def test_free_yes_typed_at_the_prompt_stops_it(licensed, spawn_listener):
+    child = spawn_listener()
+    result = portie("free", str(child.port), stdin="y\n")
+    assert result.returncode == 0, result.stderr
+    assert wait_until(lambda: not child.alive(), timeout=5)
+
+
+def test_free_reports_a_process_ignoring_sigterm_then_kill_frees_it(licensed, spawn_listener):
+    child = spawn_listener(ignore_sigterm=True)
+    stubborn = portie("free", str(child.port), "--yes")
+    assert stubborn.returncode == 1
+    assert f"portie free {child.port} --kill" in stubborn.stderr
+    assert child.alive()
+    killed = portie("free", str(child.port), "--yes", "--kill")
+    assert killed.returncode == 0, killed.stderr
+    assert "Killed python" in killed.stdout and f"(PID {child.pid})" in killed.stdout
+    assert wait_until(lambda: not child.alive(), timeout=5)
+
+
+def test_free_udp_port(licensed, spawn_listener):
+    child = spawn_listener([("udp", "127.0.0.1", 0)])
+    result = portie("free", str(child.port), "--udp", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert f"UDP port {child.port} is free now." in result.stdout
+
+
+def test_free_on_a_free_port_says_so(licensed, spawn_listener):
+    child = spawn_listener()
+    port = child.port
+    child.stop()
+    assert wait_until(lambda: not port_in_use(port), timeout=5)
+    result = portie("free", str(port), "--yes")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"Port {port} is already free."
+
+
+def test_free_is_locked_without_a_license(spawn_listener):
+    child = spawn_listener()
+    result = portie("free", str(child.port), "--yes")
+    assert result.returncode == 3
+    assert "portie license activate" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert child.alive()
+
+
+@pytest.mark.parametrize("bad", ["70000", "http", "-1"])
+def test_free_bad_port_is_a_usage_error(licensed, bad):
+    result = portie("free", bad, "--yes")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "port" in result.stderr
