@@ -47,8 +47,7 @@ def port_number(text: str) -> int:
 def _main_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="portie",
-        description="Every open port on this computer, explained. "
-        "No arguments open the window.",
+        description="Every open port on this computer, explained. No arguments open the window.",
         epilog="Sub-commands: "
         + "; ".join(f"portie {n} … ({d})" for n, d in SUBCOMMANDS.items())
         + ". See 'portie COMMAND --help'.",

@@ -7,9 +7,9 @@ import os
 # Before anything imports Qt: tests run on machines with no display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.listeners import ChildListener  # noqa: E402
+from tests.listeners import ChildListener
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ reports the ports it got on stdout, and sleeps until stopped. Tests stop what th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -79,14 +80,10 @@ class ChildListener:
     def stop(self) -> None:
         """Stop the child (by our own PID, SIGKILL) and reap it."""
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
         if self.proc.stdout:
             self.proc.stdout.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from portie_qt.core.ranges import Band, band_of
+from portie_qt.core.ranges import Band, band_of, ephemeral_range
 from portie_qt.core.reference import service_label
 
 LISTEN = "LISTEN"
@@ -47,6 +47,13 @@ class Endpoint(NamedTuple):
     @property
     def listening(self) -> bool:
         return self.state in (LISTEN, BOUND)
+
+    @property
+    def passing_by(self) -> bool:
+        """A connection from a port in the OS's ephemeral range: an outgoing connection
+        that will be gone soon (on Linux this starts at 32768, inside IANA's registered
+        band). Listening sockets are never passing, whatever their port."""
+        return not self.listening and self.local_port in ephemeral_range()
 
     @property
     def remote(self) -> str:

@@ -72,7 +72,7 @@ def _check_port(port: int) -> None:
 
 @functools.lru_cache(maxsize=8192)
 def lookup(port: int, protocol: str | None = None) -> PortInfo:
-    """IANA assignments for ``port`` (all protocols, or just ``protocol``) and the practical label."""
+    """IANA assignments for ``port`` (every protocol, or ``protocol``) and the practical label."""
     _check_port(port)
     data = _data()
     per_proto = data["ports"].get(str(port), {})

@@ -1,0 +1,110 @@
+"""The Qt application: `create_main_window()` wires everything; `run_gui()` runs it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from portie_qt import __version__
+from portie_qt.main_window import MainWindow, app_icon
+from portie_qt.paths import ResourceError, resource_path
+from portie_qt.settings import open_settings
+
+SELF_TEST_TIMEOUT_S = 10.0
+# Everything the window needs from ui/ and assets/: the self-test fails if one is missing.
+REQUIRED_RESOURCES = (
+    "ui/main_window.ui",
+    "ui/reference_dialog.ui",
+    "assets/iana_ports.json",
+    "assets/icons/portie.svg",
+)
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0], *(argv or [])])
+        app.setApplicationName("Portie")
+        app.setOrganizationName("Portie")
+        app.setApplicationVersion(__version__)
+        app.setDesktopFileName("portie")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def create_main_window(start: bool = True) -> MainWindow:
+    """The fully wired main window (worker, menus, paid features). Needs a QApplication."""
+    ensure_application()
+    settings, notice = open_settings()
+    window = MainWindow(settings, notice)
+    window.setWindowIcon(app_icon())
+    if start:
+        window.start()
+    return window
+
+
+def missing_resources() -> list[str]:
+    missing = []
+    for name in REQUIRED_RESOURCES:
+        try:
+            resource_path(name)
+        except ResourceError:
+            missing.append(name)
+    return missing
+
+
+def run_gui(qt_args: list[str], self_test: bool = False) -> int:
+    """Open the window; with ``self_test``, report the first rows and exit."""
+    started = _process_start()
+    app = ensure_application(qt_args)
+    window = create_main_window(start=False)
+    window.show()
+    if self_test:
+        return _self_test(app, window, started)
+    window.start()
+    return app.exec()
+
+
+def _process_start() -> float:
+    """perf_counter() value at interpreter start, so start-up time includes imports."""
+    try:
+        import psutil
+
+        age = time.time() - psutil.Process(os.getpid()).create_time()
+    except Exception:
+        age = 0.0
+    return time.perf_counter() - max(0.0, age)
+
+
+def _self_test(app: QApplication, window: MainWindow, started: float) -> int:
+    missing = missing_resources()
+    if missing:
+        print(f"self-test failed: missing resources: {', '.join(missing)}", file=sys.stderr)
+        window.worker.stop()
+        return 1
+    outcome: dict = {}
+
+    def on_refresh(_refresh) -> None:
+        if window.model.rowCount() > 0 and "rows" not in outcome:
+            outcome["rows"] = window.model.rowCount()
+            outcome["ms"] = (time.perf_counter() - started) * 1000
+            window.close()
+
+    def on_timeout() -> None:
+        outcome.setdefault("error", f"no rows appeared within {SELF_TEST_TIMEOUT_S:.0f} s")
+        window.close()
+
+    window.refresh_applied.connect(on_refresh)
+    QTimer.singleShot(int(SELF_TEST_TIMEOUT_S * 1000), on_timeout)
+    window.start()
+    app.exec()
+    window.worker.stop()
+    if "rows" in outcome:
+        print(f"rows={outcome['rows']} first_rows_ms={outcome['ms']:.0f}")
+        return 0
+    print(f"self-test failed: {outcome.get('error', 'window closed early')}", file=sys.stderr)
+    return 1

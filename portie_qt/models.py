@@ -1,0 +1,283 @@
+"""The ports table's model and proxy: rows are `Endpoint` records, updated by diffs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+
+from portie_qt.core.endpoints import LISTEN, PASSING_STATES, Diff, Endpoint
+from portie_qt.core.filtering import FilterCriteria
+from portie_qt.core.ranges import Band, ephemeral_range
+
+PROTOCOL, LOCAL, PORT, REMOTE, STATE, PID, PROCESS, USER, SERVICE, RANGE = range(10)
+HEADERS = ("Protocol", "Local Address", "Port", "Remote", "State", "PID", "Process", "User",
+           "Service", "Range")  # fmt: skip
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers
+ENDPOINT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Endpoint record
+NEW_ROLE = Qt.ItemDataRole.UserRole + 3  # True for rows that appeared in the last refresh
+
+_Display = Qt.ItemDataRole.DisplayRole
+_Background = Qt.ItemDataRole.BackgroundRole
+_Foreground = Qt.ItemDataRole.ForegroundRole
+_Font = Qt.ItemDataRole.FontRole
+_Decoration = Qt.ItemDataRole.DecorationRole
+_ToolTip = Qt.ItemDataRole.ToolTipRole
+_Align = Qt.ItemDataRole.TextAlignmentRole
+
+
+class Palette:
+    """Row colours for the current light or dark palette. Colour is never the only signal:
+    the Range column names the band and carries a shaped marker, LISTEN is also bold."""
+
+    def __init__(self, dark: bool) -> None:
+        self.dark = dark
+        if dark:
+            tints = {Band.WELL_KNOWN: "#3b2f1a", Band.REGISTERED: "#1c2c40", Band.DYNAMIC: None}
+            self.band_text = {Band.WELL_KNOWN: "#f0b45a", Band.REGISTERED: "#7fb4f0",
+                              Band.DYNAMIC: "#9aa0a6"}  # fmt: skip
+            self.listen = QColor("#6fd08c")
+            self.muted = QColor("#7d848c")
+            self.new = QBrush(QColor("#2e4a22"))
+        else:
+            tints = {Band.WELL_KNOWN: "#fdf1dc", Band.REGISTERED: "#e6f0fc", Band.DYNAMIC: None}
+            self.band_text = {Band.WELL_KNOWN: "#9a5b00", Band.REGISTERED: "#1f5fa8",
+                              Band.DYNAMIC: "#6b7177"}  # fmt: skip
+            self.listen = QColor("#17803d")
+            self.muted = QColor("#8a9096")
+            self.new = QBrush(QColor("#dff5d0"))
+        self.band_brush = {b: QBrush(QColor(c)) if c else None for b, c in tints.items()}
+        self.band_pen = {b: QColor(c) for b, c in self.band_text.items()}
+        self.band_icon = {b: _band_marker(b, QColor(self.band_text[b])) for b in Band}
+
+    @classmethod
+    def current(cls) -> Palette:
+        window = QGuiApplication.palette().window().color()
+        return cls(dark=window.lightnessF() < 0.5)
+
+
+def _band_marker(band: Band, colour: QColor) -> QIcon:
+    """A small shape per band (square, circle, ring) so the band reads without colour."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(colour)
+    painter.setPen(Qt.PenStyle.NoPen)
+    if band is Band.WELL_KNOWN:
+        painter.drawRoundedRect(1, 1, 10, 10, 2, 2)
+    elif band is Band.REGISTERED:
+        painter.drawEllipse(1, 1, 10, 10)
+    else:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = painter.pen()
+        pen.setStyle(Qt.PenStyle.SolidLine)
+        pen.setColor(colour)
+        pen.setWidthF(1.6)
+        painter.setPen(pen)
+        painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _display(endpoint: Endpoint, column: int):
+    if column == PROTOCOL:
+        return endpoint.protocol.upper() + ("6" if endpoint.family == "ipv6" else "")
+    if column == LOCAL:
+        return endpoint.local_address
+    if column == PORT:
+        return str(endpoint.local_port)
+    if column == REMOTE:
+        return endpoint.remote or "—"
+    if column == STATE:
+        return endpoint.state
+    if column == PID:
+        return "" if endpoint.pid is None else str(endpoint.pid)
+    if column == PROCESS:
+        if endpoint.process:
+            return endpoint.process
+        return "(hidden)" if endpoint.pid is None and endpoint.state == LISTEN else ""
+    if column == USER:
+        return endpoint.user or ""
+    if column == SERVICE:
+        return endpoint.service
+    return endpoint.band.title + (" · ephemeral" if endpoint.passing_by else "")
+
+
+def _sort_key(endpoint: Endpoint, column: int):
+    if column == PORT:
+        return endpoint.local_port
+    if column == PID:
+        return -1 if endpoint.pid is None else endpoint.pid
+    if column == RANGE:
+        return endpoint.local_port  # bands are port spans: sorting by port groups them
+    if column == REMOTE:
+        return (endpoint.remote_address or "") + f":{endpoint.remote_port or 0:05d}"
+    return _display(endpoint, column).lower()
+
+
+class PortTableModel(QAbstractTableModel):
+    """Endpoints as rows. `apply(diff)` updates incrementally: never a reset on refresh."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[Endpoint] = []
+        self._keys: list[tuple] = []
+        self._row_of: dict[tuple, int] = {}
+        self._new: set[tuple] = set()
+        self.palette = Palette.current()
+
+    # -- Qt model API -------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=_Display):
+        if orientation == Qt.Orientation.Horizontal and role == _Display:
+            return HEADERS[section]
+        return None
+
+    def data(self, index, role=_Display):
+        if not index.isValid():
+            return None
+        endpoint = self.rows[index.row()]
+        column = index.column()
+        if role == _Display:
+            return _display(endpoint, column)
+        if role == SORT_ROLE:
+            return _sort_key(endpoint, column)
+        if role == _Background:
+            if self._keys[index.row()] in self._new:
+                return self.palette.new
+            if endpoint.passing_by:
+                return None
+            return self.palette.band_brush[endpoint.band]
+        if role == _Foreground:
+            if column == RANGE:
+                return self.palette.band_pen[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
+            if endpoint.state in PASSING_STATES:
+                return self.palette.muted
+            if column == STATE and endpoint.state == LISTEN:
+                return self.palette.listen
+            return None
+        if role == _Font and endpoint.state == LISTEN and column in (PORT, STATE):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == _Decoration and column == RANGE:
+            return self.palette.band_icon[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
+        if role == _Align and column in (PORT, PID):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ToolTip:
+            return _tooltip(endpoint)
+        if role == ENDPOINT_ROLE:
+            return endpoint
+        if role == NEW_ROLE:
+            return self._keys[index.row()] in self._new
+        return None
+
+    # -- updates ------------------------------------------------------------------
+    def endpoint_at(self, row: int) -> Endpoint:
+        return self.rows[row]
+
+    def row_of(self, key: tuple) -> int | None:
+        return self._row_of.get(key)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, RANGE))
+
+    def apply(self, change: Diff) -> None:
+        """Apply one refresh's diff: remove, update in place, insert; highlight new rows."""
+        last = len(HEADERS) - 1
+        previously_new = self._new
+        # The first refresh fills an empty table: nothing is "new" to the user yet.
+        self._new = set(change.added) if self.rows or previously_new else set()
+        # Removals, bottom-up in contiguous blocks so each block is one signal.
+        doomed = sorted((self._row_of[k] for k in change.removed if k in self._row_of),
+                        reverse=True)  # fmt: skip
+        index = 0
+        while index < len(doomed):
+            top = bottom = doomed[index]
+            index += 1
+            while index < len(doomed) and doomed[index] == top - 1:
+                top = doomed[index]
+                index += 1
+            self.beginRemoveRows(QModelIndex(), top, bottom)
+            del self.rows[top : bottom + 1]
+            del self._keys[top : bottom + 1]
+            self.endRemoveRows()
+        if doomed:
+            self._row_of = {key: row for row, key in enumerate(self._keys)}
+        # In-place changes (state, owner), plus rows that are no longer "new".
+        touched = {self._row_of[k] for k in previously_new if k in self._row_of}
+        for key, (_old, new) in change.changed.items():
+            row = self._row_of.get(key)
+            if row is not None:
+                self.rows[row] = new
+                touched.add(row)
+        for row in sorted(touched):
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        # Insertions at the end in one block; the proxy sorts them into place.
+        if change.added:
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(change.added) - 1)
+            for row, (key, endpoint) in enumerate(change.added.items(), start=first):
+                self.rows.append(endpoint)
+                self._keys.append(key)
+                self._row_of[key] = row
+            self.endInsertRows()
+
+
+def _tooltip(endpoint: Endpoint) -> str:
+    band = endpoint.band
+    owner = (
+        f"{endpoint.process} (PID {endpoint.pid}, {endpoint.user or 'unknown user'})"
+        if endpoint.process
+        else "owner hidden (another user's process)"
+        if endpoint.pid is None and endpoint.state == LISTEN
+        else "no owning process"
+    )
+    service = endpoint.service or "no known service"
+    ephemeral = (
+        f"\nIn this OS's ephemeral range ({ephemeral_range()}): a passing outbound connection"
+        if endpoint.passing_by
+        else ""
+    )
+    return (
+        f"{endpoint.protocol.upper()} {endpoint.local} — {endpoint.state}\n"
+        f"{service}\n{band.title} port ({band.span[0]}–{band.span[1]}): usually a "
+        f"{band.meaning}{ephemeral}\nOwner: {owner}"
+    )
+
+
+class PortFilterProxy(QSortFilterProxyModel):
+    """Sorts by `SORT_ROLE` (numeric where it matters) and filters by `FilterCriteria`."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.criteria = FilterCriteria()
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_criteria(self, criteria: FilterCriteria) -> None:
+        if criteria != self.criteria:
+            self.beginFilterChange()
+            self.criteria = criteria
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        return self.criteria.matches(self.sourceModel().rows[source_row])
+
+
+def persistent(indexes) -> list[QPersistentModelIndex]:
+    return [QPersistentModelIndex(i) for i in indexes]

@@ -1,0 +1,37 @@
+"""Load Qt Designer forms from ``ui/`` at run time (source checkout, wheel or bundle)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtUiTools import QUiLoader
+from PySide6.QtWidgets import QWidget
+
+from portie_qt.paths import resource_path
+
+_loader: QUiLoader | None = None
+
+
+def load_form(name: str, parent: QWidget | None = None) -> QWidget:
+    """Build the widget tree of ``ui/<name>`` as a child of ``parent``."""
+    global _loader
+    if _loader is None:
+        _loader = QUiLoader()
+    path = resource_path(f"ui/{name}")
+    handle = QFile(str(path))
+    if not handle.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise OSError(f"Cannot open {path}: {handle.errorString()}")
+    try:
+        widget = _loader.load(handle, parent)
+    finally:
+        handle.close()
+    if widget is None:
+        raise OSError(f"Cannot load {path}: {_loader.errorString()}")
+    return widget
+
+
+def child(root: QWidget, kind: type, name: str):
+    """The child ``name`` of ``root``; a missing child is a packaging bug, so say which."""
+    found = root.findChild(kind, name)
+    if found is None:
+        raise LookupError(f"{name!r} ({kind.__name__}) is missing from the form")
+    return found
