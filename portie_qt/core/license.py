@@ -36,8 +36,13 @@ from portie_qt.paths import ResourceError, config_dir, ensure_config_dir, resour
 
 PRICE = "$8.99"
 
-# Feature name -> what the user gets; every paid action names one of these.
+# Feature name -> short title; every paid action names one of these.
 FEATURES = {
+    "process_control": "process control",
+    "remote_scan": "remote port scanning",
+}
+# Feature name -> what the user gets, for the unlock dialog.
+FEATURE_DETAILS = {
     "process_control": "Stop or kill the process holding a port, in one click",
     "remote_scan": "Scan the TCP ports of another computer on your network",
 }
@@ -183,22 +188,27 @@ def normalize(text: str) -> bytes:
 
     Raises EmptyKey, MistypedKey or WrongProduct; checks the checksum but not the signature.
     """
-    kept = []
+    kept: list[str] = []
+    armored = False
     for line in text.splitlines():
         match = _ARMOR_LINE.match(line)
-        if match:
-            label = match.group(2).upper().split()
-            if label and label[0] != PRODUCT:
-                raise WrongProduct
+        if not match:
+            kept.append(line)
             continue
-        kept.append(line)
+        label = match.group(2).upper().split()
+        if label and label[0] != PRODUCT:
+            raise WrongProduct
+        if match.group(1).upper() == "BEGIN":
+            kept, armored = [], True  # drop the email's greeting above the block
+        elif armored:
+            break  # and its signature below it
     compact = re.sub(r"[\s\u00a0\u200b]+", "", "".join(kept)).upper()
     # Dashes from other sources ("‐", "–") count as grouping dashes too.
     compact = re.sub(r"[-\u2010\u2011\u2012\u2013\u2014\u2212]+", "-", compact).strip("-")
     if not compact:
         raise EmptyKey
     first = compact.split("-", 1)[0]
-    if first.isalpha() and len(first) != _GROUP and first != PRODUCT:
+    if "-" in compact and first.isalpha() and len(first) != _GROUP and first != PRODUCT:
         raise WrongProduct  # another vendor's "ACME-…" prefix
     chars = compact.replace("-", "")
     # The encoded magic "PT" always starts with "A", so a glued-on prefix is unambiguous.
@@ -384,20 +394,24 @@ class LicenseStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return LicenseState()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-            return LicenseState(notice=self._damaged(reason))
+        except (OSError, UnicodeDecodeError):
+            return LicenseState(notice=self._notice("is unreadable"))
         try:
             return LicenseState(license=verify(text, trusted_keys))
+        except (EmptyKey, MistypedKey):
+            return LicenseState(notice=self._notice("is damaged"))
+        except trust.TrustRootError as exc:
+            return LicenseState(notice=str(exc))  # a misbuilt release: locked, never a crash
         except LicenseError as exc:
-            return LicenseState(notice=self._damaged(str(exc)))
+            reason = str(exc).split(";")[0]
+            return LicenseState(
+                notice=self._notice(f"was refused ({reason[0].lower()}{reason[1:]})")
+            )
 
-    def _damaged(self, reason: str) -> str:
-        reason = reason.rstrip(".")
-        reason = reason[:1].lower() + reason[1:]
+    def _notice(self, what: str) -> str:
         return (
-            f"The saved license in {self.path} was refused ({reason}), so Portie is locked: "
-            "activate your key again from Help → Unlock Portie…."
+            f"The saved license key {self.path} {what}, so Portie is locked; activate your key "
+            "again (Help → Unlock Portie… or 'portie license activate KEY')."
         )
 
     def save(self, key_text: str, trusted_keys: Mapping[int, Ed25519PublicKey] | None = None):
