@@ -291,24 +291,22 @@ def _kernel_thread(proc: psutil.Process) -> bool:
         return False  # an ordinary process we may not inspect: the signal decides
 
 
-def _probe(target: Target) -> tuple[psutil.Process, Target] | Outcome:
+def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outcome:
     """The live process behind ``target`` (name filled in), or why we must not act."""
     refusal = _refusal(target)
     if refusal:
         return Outcome(target, Result.REFUSED, refusal)
     try:
         proc = psutil.Process(target.pid)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return _exited(target)
+    try:
         started = proc.create_time()
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return _exited(target)
     except psutil.AccessDenied:
-        # Cannot even read its start time: without that the identity is unproven.
-        return Outcome(
-            target,
-            Result.PERMISSION_DENIED,
-            f"Portie may not inspect {target.title}, so it cannot confirm which process "
-            f"that is; {_elevated_hint()} to stop it.",
-        )
+        # Cannot even read its start time: the identity is unproven, so no signal.
+        return _denied(target, proc, force)
     if not _same_start(started, target.create_time):
         try:
             now = proc.name()
@@ -380,7 +378,7 @@ def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
 
 
 def _signal(target: Target, force: bool, timeout: float) -> Outcome:
-    probed = _probe(target)
+    probed = _probe(target, force)
     if isinstance(probed, Outcome):
         return probed
     proc, target = probed

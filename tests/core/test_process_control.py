@@ -26,7 +26,8 @@ def test_describe_names_the_process_and_all_its_ports(spawn_listener):
     assert target.cmdline and target.cmdline[0] == sys.executable
     labels = {(p.protocol, p.port) for p in target.ports}
     assert {("tcp", child.ports[0]), ("udp", child.ports[1])} <= labels
-    assert f"127.0.0.1:{child.ports[0]}" in target.listening_ports[0].label
+    shown = {p.label for p in target.listening_ports}
+    assert {f"TCP 127.0.0.1:{child.ports[0]}", f"UDP 127.0.0.1:{child.ports[1]}"} <= shown
 
 
 def test_terminate_stops_a_listener_and_frees_its_port(spawn_listener):
@@ -168,3 +169,18 @@ def test_process_details_marks_hidden_fields(spawn_listener, monkeypatch):
     assert details.cwd is None and details.exe is None
     assert details.hidden == ("exe", "cwd")
     assert "run Portie as root" in details.note
+
+
+def test_unreadable_start_time_is_permission_denied_and_not_signalled(spawn_listener, monkeypatch):
+    child = spawn_listener()
+    target = Target(child.pid, psutil.Process(child.pid).create_time(), "sshd")
+
+    def denied(self):
+        raise psutil.AccessDenied(self.pid)
+
+    monkeypatch.setattr(psutil.Process, "create_time", denied)
+    monkeypatch.setattr(psutil.Process, "username", lambda self: "root")
+    outcome = pc.kill(target)
+    assert outcome.result is Result.PERMISSION_DENIED
+    assert "belongs to root" in outcome.message and f"sudo kill -9 {child.pid}" in outcome.message
+    assert child.alive()
