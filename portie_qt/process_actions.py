@@ -1,0 +1,245 @@
+"""Terminate or kill the owners of table rows: confirm, act off the UI thread, report.
+
+The main window hands ``ProcessActions.request()`` the selected endpoints (or targets)
+and an action; this controller asks for confirmation unless the user opted out, runs
+``core.process_control`` in a thread pool (terminate waits up to 3 s for the process to
+exit), offers Kill when Terminate did not work, and reports through signals only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from shiboken6 import Shiboken
+
+from portie_qt.core import process_control
+from portie_qt.core.endpoints import Endpoint
+from portie_qt.core.process_control import Outcome, Result, Target
+from portie_qt.kill_dialog import ACTIONS, KILL, TERMINATE, ConfirmSignalDialog
+
+log = logging.getLogger(__name__)
+
+# (targets, action, parent) -> (accepted, don't ask again)
+ConfirmPrompt = Callable[[list[Target], str, "QWidget | None"], tuple[bool, bool]]
+# (outcomes of processes still running after Terminate, parent) -> kill them?
+KillPrompt = Callable[[list[Outcome], "QWidget | None"], bool]
+
+
+class _JobSignals(QObject):
+    done = Signal(object)  # (job id, result or exception)
+
+
+class _Job(QRunnable):
+    """Runs one blocking call in the pool; its result leaves only through ``done``."""
+
+    def __init__(self, job_id: int, call: Callable[[], object], signals: _JobSignals) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.call = call
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self.call()
+        except Exception as exc:  # reported to the user as a sentence, never lost
+            log.exception("process action failed")
+            result = exc
+        self.signals.done.emit((self.job_id, result))
+
+
+@dataclass
+class _Request:
+    """One user request, carried from confirmation through escalation to ``finished``."""
+
+    action: str
+    targets: list[Target]
+    parent: QWidget | None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def _targets(items: Iterable[Endpoint | Target]) -> list[Target]:
+    """Each distinct process once, by (PID, start time); ownerless rows are dropped."""
+    items = list(items)
+    found = process_control.targets_for(e for e in items if isinstance(e, Endpoint))
+    found += [t for t in items if isinstance(t, Target)]
+    unique: dict[tuple, Target] = {}
+    for target in found:
+        unique.setdefault(target.key, target)
+    return list(unique.values())
+
+
+def _act_all(action: str, targets: list[Target], timeout: float) -> list[Outcome]:
+    if action == KILL:
+        return [process_control.kill(t) for t in targets]
+    return [process_control.terminate(t, timeout) for t in targets]
+
+
+def _failed(targets: list[Target], exc: Exception) -> list[Outcome]:
+    return [
+        Outcome(t, Result.REFUSED, f"Portie could not signal {t.title}: {exc}.") for t in targets
+    ]
+
+
+class ProcessActions(QObject):
+    """Confirms, then terminates or kills processes off the UI thread.
+
+    ``confirm_enabled()`` / ``set_confirm_enabled(bool)`` are the "ask before stopping"
+    setting (the window stores it in QSettings). ``confirm_prompt`` and ``kill_prompt``
+    are attributes so tests (or another front end) can answer without a modal dialog.
+    """
+
+    acted = Signal()  # processes were signalled: refresh the table now
+    finished = Signal(list)  # list[Outcome], one per distinct process, final results
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        confirm_enabled: Callable[[], bool] = lambda: True,
+        set_confirm_enabled: Callable[[bool], None] = lambda _value: None,
+        timeout: float = 3.0,
+    ) -> None:
+        super().__init__(parent)
+        self.confirm_enabled = confirm_enabled
+        self.set_confirm_enabled = set_confirm_enabled
+        self.timeout = timeout
+        self.confirm_prompt: ConfirmPrompt = self.ask_confirmation
+        self.kill_prompt: KillPrompt = self.ask_kill
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[_Request, Callable, _JobSignals, _Job]] = {}
+        self._in_flight: set[tuple] = set()
+
+    # -- public -------------------------------------------------------------------
+
+    def request(
+        self, items: Iterable[Endpoint | Target], action: str, parent: QWidget | None = None
+    ) -> bool:
+        """Start terminating/killing the owners of ``items``; False when there is none.
+
+        Processes already being acted on are skipped, so a double press cannot
+        signal twice. Results arrive through ``finished``.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
+        targets = [t for t in _targets(items) if t.key not in self._in_flight]
+        if not targets:
+            return False
+        self._in_flight.update(t.key for t in targets)
+        req = _Request(action, targets, parent)
+        if self.confirm_enabled():
+            # Fresh names, command lines and every port: reading them touches /proc or
+            # the whole socket table, so not on the UI thread.
+            self._run(
+                req, lambda: [process_control.describe(*t.key) for t in targets], self._on_described
+            )
+        else:
+            self._act(req, action, targets)
+        return True
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait_idle(self, msecs: int = 10_000) -> bool:
+        """Block until running actions finish (at shutdown); True when none is left."""
+        return self._pool.waitForDone(msecs)
+
+    # -- default prompts (replaceable) --------------------------------------------
+
+    def ask_confirmation(
+        self, targets: list[Target], action: str, parent: QWidget | None
+    ) -> tuple[bool, bool]:
+        """Show ``ConfirmSignalDialog``; returns (accepted, don't ask again)."""
+        dialog = ConfirmSignalDialog(targets, action, parent, timeout=self.timeout)
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            return accepted, accepted and dialog.dont_ask_again()
+        finally:
+            dialog.deleteLater()
+
+    def ask_kill(self, stuck: list[Outcome], parent: QWidget | None) -> bool:
+        """Offer Kill for processes that ignored Terminate; Cancel is the default."""
+        box = QMessageBox(parent)
+        box.setObjectName("confirmKill")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Process still running")
+        box.setText("\n".join(o.message for o in stuck))
+        box.setInformativeText(
+            "Kill stops it at once, without letting it save its work or clean up."
+        )
+        kill = box.addButton("Kill", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        try:
+            box.exec()
+            return box.clickedButton() is kill
+        finally:
+            box.deleteLater()
+
+    # -- steps ----------------------------------------------------------------------
+
+    def _run(self, req: _Request, call: Callable[[], object], then: Callable) -> None:
+        job_id = next(self._ids)
+        signals = _JobSignals()
+        signals.done.connect(self._on_job_done)
+        job = _Job(job_id, call, signals)
+        self._pending[job_id] = (req, then, signals, job)
+        self._pool.start(job)
+
+    @Slot(object)
+    def _on_job_done(self, payload) -> None:
+        job_id, result = payload
+        req, then, _signals, _job = self._pending.pop(job_id)
+        then(req, result)
+
+    def _parent_of(self, req: _Request) -> QWidget | None:
+        # The window may have closed while a 3 s wait ran.
+        if req.parent is not None and Shiboken.isValid(req.parent):
+            return req.parent
+        return None
+
+    def _on_described(self, req: _Request, described) -> None:
+        if isinstance(described, Exception):
+            described = req.targets
+        # Keep what the table knew where the fresh look found less (process exited).
+        shown = [
+            fresh if fresh.name else known
+            for fresh, known in zip(described, req.targets, strict=True)
+        ]
+        accepted, dont_ask = self.confirm_prompt(shown, req.action, self._parent_of(req))
+        if not accepted:
+            self._finish(req)
+            return
+        if dont_ask:
+            self.set_confirm_enabled(False)
+        self._act(req, req.action, req.targets)
+
+    def _act(self, req: _Request, action: str, targets: list[Target]) -> None:
+        timeout = self.timeout
+        self._run(
+            req,
+            lambda: _act_all(action, targets, timeout),
+            lambda r, result: self._on_acted(r, action, targets, result),
+        )
+
+    def _on_acted(self, req: _Request, action: str, targets: list[Target], result) -> None:
+        outcomes = _failed(targets, result) if isinstance(result, Exception) else result
+        done = {o.target.key: o for o in outcomes}
+        req.outcomes = [done.get(o.target.key, o) for o in req.outcomes] or outcomes
+        self.acted.emit()
+        stuck = [o for o in outcomes if o.result is Result.STILL_RUNNING]
+        if action == TERMINATE and stuck and self.kill_prompt(stuck, self._parent_of(req)):
+            self._act(req, KILL, [o.target for o in stuck])
+            return
+        self._finish(req)
+
+    def _finish(self, req: _Request) -> None:
+        self._in_flight.difference_update(t.key for t in req.targets)
+        self.finished.emit(list(req.outcomes))
