@@ -1,0 +1,409 @@
+"""What happened between two refreshes, in words: activity events, watched ports, alerts.
+
+Qt-free. ``events_from_diff`` turns a `Diff` into a handful of readable `Event`s:
+listeners starting and stopping, a port changing owner, and connection churn
+summed up per process (never one line per ephemeral connection). ``watched_status``
+says whether each pinned port is free. ``NotificationPolicy`` picks the few events
+worth a desktop notification and keeps them from turning into a storm.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from portie_qt.core.endpoints import PASSING_STATES, Diff, Endpoint, Snapshot
+from portie_qt.core.ranges import Band, band_of, ephemeral_range
+from portie_qt.core.reference import service_label
+
+LISTEN_STARTED = "listen_started"
+LISTEN_STOPPED = "listen_stopped"
+OWNER_CHANGED = "owner_changed"
+CONNECTIONS_OPENED = "connections_opened"
+CONNECTIONS_CLOSED = "connections_closed"
+KINDS = (LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED, CONNECTIONS_OPENED, CONNECTIONS_CLOSED)
+LISTENER_KINDS = frozenset({LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED})
+
+# "NONE": a TCP socket that is neither listening nor connected yet; not worth a line.
+_QUIET_STATES = PASSING_STATES | {"NONE"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened, ready to show, store and filter."""
+
+    timestamp: float  # time.time()
+    kind: str  # one of KINDS
+    protocol: str  # "tcp" | "udp"
+    port: int | None  # None for connection events (they span many ports)
+    address: str  # local address(es) of a listener, "" for connection events
+    pid: int | None
+    process: str | None
+    previous_pid: int | None = None  # owner_changed: who had the port before
+    previous_process: str | None = None
+    count: int = 1  # connections_*: how many connections this line stands for
+    message: str = ""
+
+    @property
+    def is_listener(self) -> bool:
+        return self.kind in LISTENER_KINDS
+
+
+def owner_label(pid: int | None, process: str | None) -> str:
+    """``node (pid 812)``; ``pid 812`` without a name; a phrase when the owner is hidden."""
+    if pid is None:
+        return "a process Portie cannot see"
+    return f"{process} (pid {pid})" if process else f"pid {pid}"
+
+
+def _is_listener(endpoint: Endpoint) -> bool:
+    """A socket waiting for others: TCP LISTEN, or UDP bound outside the ephemeral range.
+
+    Resolvers, browsers (QUIC) and STUN clients bind UDP sockets on random ephemeral
+    ports for a moment; calling each of those "started listening" would flood the log,
+    so they count as connection churn instead.
+    """
+    if not endpoint.listening:
+        return False
+    return endpoint.protocol == "tcp" or endpoint.local_port not in ephemeral_range()
+
+
+def _is_connection(endpoint: Endpoint) -> bool:
+    """An established-ish socket that is not a listener and not on its way in or out."""
+    return not _is_listener(endpoint) and endpoint.state not in _QUIET_STATES
+
+
+# Listener bookkeeping: (protocol, port) -> owner (pid, process, create_time) -> addresses.
+_Owner = tuple  # (pid, process, create_time)
+_Listeners = dict  # dict[tuple[str, int], dict[_Owner, list[str]]]
+
+
+def _owner(endpoint: Endpoint) -> _Owner:
+    return (endpoint.pid, endpoint.process, endpoint.create_time)
+
+
+def _note(table: _Listeners, endpoint: Endpoint) -> None:
+    owners = table.setdefault((endpoint.protocol, endpoint.local_port), {})
+    addresses = owners.setdefault(_owner(endpoint), [])
+    if endpoint.local_address not in addresses:
+        addresses.append(endpoint.local_address)
+        addresses.sort(key=lambda address: (":" in address, address))  # IPv4 first
+
+
+def _listener_moves(diff: Diff) -> tuple[_Listeners, _Listeners]:
+    """Listeners that appeared and that went away, grouped by port and owner."""
+    appeared: _Listeners = {}
+    gone: _Listeners = {}
+    for endpoint in diff.added.values():
+        if _is_listener(endpoint):
+            _note(appeared, endpoint)
+    for endpoint in diff.removed.values():
+        if _is_listener(endpoint):
+            _note(gone, endpoint)
+    for old, new in diff.changed.values():
+        was, now = _is_listener(old), _is_listener(new)
+        # Same socket address, different owner (or a state flip): the old owner let go
+        # and the new one took it. Pairing below turns that into one owner_changed.
+        if was and (not now or _owner(old) != _owner(new)):
+            _note(gone, old)
+        if now and (not was or _owner(old) != _owner(new)):
+            _note(appeared, new)
+    return appeared, gone
+
+
+def _listener_events(diff: Diff, now: float) -> list[Event]:
+    appeared, gone = _listener_moves(diff)
+    events = []
+    for proto_port in sorted(set(appeared) | set(gone)):
+        protocol, port = proto_port
+        new_owners = dict(appeared.get(proto_port, {}))
+        old_owners = dict(gone.get(proto_port, {}))
+        # An owner both gone and appeared on one port (one of its sockets moved) is
+        # neither a start nor a stop worth reporting.
+        for owner in set(new_owners) & set(old_owners):
+            del new_owners[owner], old_owners[owner]
+        # One owner left and another arrived within one refresh: the port changed hands.
+        while new_owners and old_owners:
+            old, _old_addresses = old_owners.popitem()
+            new, new_addresses = new_owners.popitem()
+            was, then = owner_label(old[0], old[1]), owner_label(new[0], new[1])
+            events.append(Event(
+                now, OWNER_CHANGED, protocol, port, ", ".join(new_addresses), new[0], new[1],
+                previous_pid=old[0], previous_process=old[1],
+                message=f"{protocol.upper()} port {port} was {was}, now {then}",
+            ))  # fmt: skip
+        for (pid, process, _created), addresses in new_owners.items():
+            where = ", ".join(addresses)
+            events.append(Event(
+                now, LISTEN_STARTED, protocol, port, where, pid, process,
+                message=f"{_subject(pid, process)} started listening on {protocol.upper()} "
+                f"port {port}{_service(port, protocol)} at {where}",
+            ))  # fmt: skip
+        for (pid, process, _created), addresses in old_owners.items():
+            events.append(Event(
+                now, LISTEN_STOPPED, protocol, port, ", ".join(addresses), pid, process,
+                message=f"{_subject(pid, process)} stopped listening on {protocol.upper()} "
+                f"port {port}{_service(port, protocol)}",
+            ))  # fmt: skip
+    return events
+
+
+def _connection_events(diff: Diff, now: float) -> list[Event]:
+    """Connections opened/closed, summed per (protocol, process) for this refresh."""
+    opened: dict[tuple, int] = {}
+    closed: dict[tuple, int] = {}
+    for endpoint in diff.added.values():
+        if _is_connection(endpoint):
+            key = (endpoint.protocol, endpoint.pid, endpoint.process)
+            opened[key] = opened.get(key, 0) + 1
+    for endpoint in diff.removed.values():
+        if _is_connection(endpoint):
+            key = (endpoint.protocol, endpoint.pid, endpoint.process)
+            closed[key] = closed.get(key, 0) + 1
+    for old, new in diff.changed.values():
+        # SYN_SENT -> ESTABLISHED is an opening; ESTABLISHED -> TIME_WAIT a closing.
+        # The owner is taken from the live side: TIME_WAIT sockets have no owner.
+        was, is_now = _is_connection(old), _is_connection(new)
+        if is_now and not was:
+            key = (new.protocol, new.pid, new.process)
+            opened[key] = opened.get(key, 0) + 1
+        elif was and not is_now:
+            key = (old.protocol, old.pid, old.process)
+            closed[key] = closed.get(key, 0) + 1
+    events = []
+    for kind, verb, table in (
+        (CONNECTIONS_OPENED, "opened", opened),
+        (CONNECTIONS_CLOSED, "closed", closed),
+    ):
+        for (protocol, pid, process), count in sorted(table.items(), key=_count_order):
+            noun = "connection" if protocol == "tcp" else "socket"
+            plural = noun if count == 1 else noun + "s"
+            events.append(Event(
+                now, kind, protocol, None, "", pid, process, count=count,
+                message=f"{_subject(pid, process)} {verb} {count} "
+                f"{protocol.upper()} {plural}",
+            ))  # fmt: skip
+    return events
+
+
+def _count_order(item: tuple) -> tuple:
+    (protocol, pid, process), count = item
+    return (-count, process or "", pid or 0, protocol)
+
+
+def _subject(pid: int | None, process: str | None) -> str:
+    """The owner at the start of a sentence. Process names keep their own case."""
+    label = owner_label(pid, process)
+    return "A" + label[1:] if pid is None else label
+
+
+def _service(port: int, protocol: str) -> str:
+    """`` (postgresql)`` when the reference knows the port, else ``""``."""
+    try:
+        label = service_label(port, protocol)
+    except (OSError, LookupError, ValueError):
+        # A build without the reference data still logs events, just without labels.
+        return ""
+    return f" ({label})" if label else ""
+
+
+def events_from_diff(diff: Diff, now: float | None = None) -> list[Event]:
+    """Readable events for one refresh: listener changes first, then connection churn."""
+    when = time.time() if now is None else now
+    return _listener_events(diff, when) + _connection_events(diff, when)
+
+
+# --- Watched ports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WatchStatus:
+    """Whether a pinned port is free, and who holds it when it is not."""
+
+    port: int
+    endpoints: tuple[Endpoint, ...] = ()  # the listening sockets on this port
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.endpoints)
+
+    @property
+    def owners(self) -> tuple[tuple[int | None, str | None], ...]:
+        """Distinct ``(pid, process)`` holding the port, in the order first seen."""
+        seen: dict[tuple, None] = {}
+        for endpoint in self.endpoints:
+            seen.setdefault((endpoint.pid, endpoint.process), None)
+        return tuple(seen)
+
+    @property
+    def state_key(self) -> tuple:
+        """What a user would call "the state": free, or which processes hold it."""
+        return self.owners
+
+    @property
+    def text(self) -> str:
+        """``free`` or ``in use by node (pid 812)`` (``and N others`` when shared)."""
+        if not self.busy:
+            return "free"
+        owners = self.owners
+        first = owner_label(*owners[0])
+        if len(owners) == 1:
+            return f"in use by {first}"
+        rest = len(owners) - 1
+        return f"in use by {first} and {rest} other{'s' if rest > 1 else ''}"
+
+
+def watched_status(snapshot: Snapshot, ports: Iterable[int]) -> dict[int, WatchStatus]:
+    """Status of each watched port in ``snapshot``: its listening sockets, if any."""
+    wanted = {int(port) for port in ports}
+    found: dict[int, list[Endpoint]] = {port: [] for port in wanted}
+    for endpoint in snapshot.endpoints:
+        if endpoint.local_port in found and endpoint.listening:
+            found[endpoint.local_port].append(endpoint)
+    return {port: WatchStatus(port, tuple(found[port])) for port in sorted(wanted)}
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+class NotifyMode(str, enum.Enum):
+    """Which changes deserve a desktop notification."""
+
+    BANDS = "bands"  # new listeners on well-known/registered ports, plus watched ports
+    WATCHED = "watched"  # only watched ports changing state
+    OFF = "off"
+
+    @property
+    def title(self) -> str:
+        return _MODE_TITLES[self]
+
+
+_MODE_TITLES = {
+    NotifyMode.BANDS: "New listeners and watched ports",
+    NotifyMode.WATCHED: "Watched ports only",
+    NotifyMode.OFF: "Off",
+}
+_NOTIFY_BANDS = frozenset({Band.WELL_KNOWN, Band.REGISTERED})
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One desktop notification: a title, a body, and the ports it speaks for."""
+
+    title: str
+    message: str
+    ports: tuple[int, ...]
+
+
+class NotificationPolicy:
+    """Decides which refresh events become notifications; at most one per refresh.
+
+    Watched ports are judged on their state (free / who holds them), compared with
+    the previous refresh, so a server with IPv4 and IPv6 sockets is one change, not
+    two. No port is notified more than once per ``per_port_interval`` seconds; the
+    clock is injected so tests need not wait a minute.
+    """
+
+    def __init__(
+        self,
+        mode: NotifyMode | str = NotifyMode.BANDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        per_port_interval: float = 60.0,
+    ) -> None:
+        self.mode = NotifyMode(mode)
+        self.clock = clock
+        self.per_port_interval = per_port_interval
+        self._last_watched: dict[int, WatchStatus] = {}
+        self._last_sent: dict[int, float] = {}
+
+    def decide(
+        self, events: Iterable[Event], watched: Mapping[int, WatchStatus]
+    ) -> list[Notification]:
+        """Notifications for one refresh (zero or one); remembers ``watched`` for next time."""
+        items = self._watched_changes(watched)
+        if self.mode is NotifyMode.BANDS:
+            items += self._new_listeners(events, watched)
+        self._last_watched = dict(watched)
+        if self.mode is NotifyMode.OFF:
+            return []
+        items = self._rate_limited(items)
+        return [_coalesce(items)] if items else []
+
+    def _watched_changes(self, watched: Mapping[int, WatchStatus]) -> list[_Item]:
+        items = []
+        for port, status in watched.items():
+            before = self._last_watched.get(port)
+            # A port just pinned has no "before": pinning it is not a change.
+            if before is None or before.state_key == status.state_key:
+                continue
+            now_text = status.text.removeprefix("in use by ")
+            was_text = before.text.removeprefix("in use by ")
+            if status.busy and before.busy:
+                items.append(_Item(
+                    port, f"Port {port} changed owner", f"It was {was_text}, now {now_text}.",
+                    f"Port {port} was {was_text}, now {now_text}",
+                ))  # fmt: skip
+            elif status.busy:
+                items.append(_Item(
+                    port, f"Port {port} is now in use", f"In use by {now_text}.",
+                    f"Port {port} is now in use by {now_text}",
+                ))  # fmt: skip
+            else:
+                items.append(_Item(
+                    port, f"Port {port} is free", f"It was in use by {was_text}.",
+                    f"Port {port} is free (was {was_text})",
+                ))  # fmt: skip
+        return items
+
+    def _new_listeners(self, events: Iterable[Event], watched: Mapping[int, WatchStatus]):
+        items = []
+        seen = set()
+        for event in events:
+            if event.kind not in (LISTEN_STARTED, OWNER_CHANGED) or event.port is None:
+                continue
+            # Watched ports are already covered by their state change above.
+            if event.port in watched or event.port in seen:
+                continue
+            if band_of(event.port) not in _NOTIFY_BANDS:
+                continue
+            seen.add(event.port)
+            title = f"New listener on port {event.port}"
+            items.append(_Item(event.port, title, event.message, event.message))
+        return items
+
+    def _rate_limited(self, items: list[_Item]) -> list[_Item]:
+        now = self.clock()
+        kept = []
+        for item in items:
+            port = item.port
+            last = self._last_sent.get(port)
+            if last is not None and now - last < self.per_port_interval:
+                continue
+            self._last_sent[port] = now
+            kept.append(item)
+        return kept
+
+
+class _Item(NamedTuple):
+    """A would-be notification: its own title/message, and a line for a combined one."""
+
+    port: int
+    title: str
+    message: str
+    line: str
+
+
+def _coalesce(items: list[_Item]) -> Notification:
+    """One notification for everything a refresh found worth saying."""
+    ports = tuple(item.port for item in items)
+    if len(items) == 1:
+        return Notification(items[0].title, items[0].message, ports)
+    shown = items[:5]
+    lines = [item.line for item in shown]
+    if len(items) > len(shown):
+        lines.append(f"…and {len(items) - len(shown)} more")
+    return Notification(f"{len(items)} port changes", "\n".join(lines), ports)
