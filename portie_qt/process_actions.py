@@ -89,8 +89,10 @@ class ProcessActions(QObject):
     """Confirms, then terminates or kills processes off the UI thread.
 
     ``confirm_enabled()`` / ``set_confirm_enabled(bool)`` are the "ask before stopping"
-    setting (the window stores it in QSettings). ``confirm_prompt`` and ``kill_prompt``
-    are attributes so tests (or another front end) can answer without a modal dialog.
+    setting (the window stores it in QSettings); ``allowed()`` is the license gate,
+    checked again here so a locked copy signals nothing even if an action slips through.
+    ``confirm_prompt`` and ``kill_prompt`` are attributes so tests (or another front end)
+    can answer without a modal dialog.
     """
 
     acted = Signal()  # processes were signalled: refresh the table now
@@ -102,9 +104,11 @@ class ProcessActions(QObject):
         *,
         confirm_enabled: Callable[[], bool] = lambda: True,
         set_confirm_enabled: Callable[[bool], None] = lambda _value: None,
+        allowed: Callable[[], bool] = lambda: True,
         timeout: float = 3.0,
     ) -> None:
         super().__init__(parent)
+        self.allowed = allowed
         self.confirm_enabled = confirm_enabled
         self.set_confirm_enabled = set_confirm_enabled
         self.timeout = timeout
@@ -121,13 +125,16 @@ class ProcessActions(QObject):
     def request(
         self, items: Iterable[Endpoint | Target], action: str, parent: QWidget | None = None
     ) -> bool:
-        """Start terminating/killing the owners of ``items``; False when there is none.
+        """Start terminating/killing the owners of ``items``; False when nothing started.
 
-        Processes already being acted on are skipped, so a double press cannot
+        Nothing starts while locked (``allowed()`` false) or when no item has a visible
+        owner. Processes already being acted on are skipped, so a double press cannot
         signal twice. Results arrive through ``finished``.
         """
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
+        if not self.allowed():
+            return False
         targets = [t for t in _targets(items) if t.key not in self._in_flight]
         if not targets:
             return False

@@ -174,6 +174,17 @@ def test_several_rows_of_one_process_act_once(qtbot, actions, spawn_listener):
     assert len(prompts.confirmed[0][0]) == 2
 
 
+def test_locked_controller_signals_nothing(qtbot, actions, spawn_listener):
+    child = spawn_listener()
+    prompts = Prompts()
+    controller = actions(prompts, allowed=lambda: False)
+    with qtbot.assertNotEmitted(controller.acted), qtbot.assertNotEmitted(controller.finished):
+        assert controller.request(_endpoints(child), KILL) is False
+        qtbot.wait(200)
+    assert prompts.confirmed == []
+    assert child.alive()
+
+
 def test_reused_pid_is_refused_through_the_controller(qtbot, actions, spawn_listener):
     child = spawn_listener()
     stale = Target(child.pid, psutil.Process(child.pid).create_time() - 60, "node")
