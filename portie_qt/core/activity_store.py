@@ -93,6 +93,9 @@ class ActivityStore:
     def _open(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            return self._in_memory(f"its folder cannot be created: {exc.strerror or exc}")
+        try:
             return self._connect(str(self.path))
         except sqlite3.OperationalError as exc:
             # Cannot open or create the file at all (permissions, a directory in the
@@ -114,6 +117,9 @@ class ActivityStore:
             reason = "it is damaged and could not be moved aside"
         except (sqlite3.Error, OSError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
+        return self._in_memory(reason)
+
+    def _in_memory(self, reason: str) -> sqlite3.Connection:
         self.notice = (
             f"The activity log cannot be saved to {self.path} ({reason}); "
             "events are kept only until Portie quits."
