@@ -1,0 +1,77 @@
+"""`portie --list` as a user runs it: a real process, a real listener."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from portie_qt import __version__
+
+
+def portie(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "portie_qt", *args], capture_output=True,
+                          text=True, timeout=timeout)  # fmt: skip
+
+
+def test_list_json_parses_and_contains_a_test_listener(spawn_listener):
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "127.0.0.1", 0)])
+    done = portie("--list", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    keys = {"protocol", "family", "local_address", "local_port", "remote_address", "remote_port",
+            "state", "pid", "process", "user", "service", "range"}  # fmt: skip
+    assert all(set(row) == keys for row in rows)
+    mine = [r for r in rows if r["pid"] == child.pid]
+    assert {(r["protocol"], r["local_port"], r["state"]) for r in mine} == {
+        ("tcp", child.ports[0], "LISTEN"),
+        ("udp", child.ports[1], "BOUND"),
+    }
+
+
+def test_listening_and_port_filters(spawn_listener):
+    child = spawn_listener()
+    rows = json.loads(portie("--list", "--json", "--listening", "--port", str(child.port)).stdout)
+    assert [(r["pid"], r["state"]) for r in rows] == [(child.pid, "LISTEN")]
+    assert all(r["state"] in ("LISTEN", "BOUND") for r in json.loads(
+        portie("--list", "--json", "--listening").stdout))  # fmt: skip
+
+
+def test_readable_table(spawn_listener):
+    child = spawn_listener()
+    out = portie("--list", "--port", str(child.port)).stdout
+    header, row = out.splitlines()[:2]
+    assert header.split()[:3] == ["PROTO", "LOCAL", "PORT"]
+    assert str(child.port) in row and str(child.pid) in row and "LISTEN" in row
+
+
+def test_bad_port_is_one_line_and_exit_2():
+    for bad, words in (("70000", "out of range"), ("http", "not a port number")):
+        done = portie("--list", "--port", bad)
+        assert done.returncode == 2
+        assert words in done.stderr and "Traceback" not in done.stderr
+        assert done.stdout == ""
+
+
+def test_version():
+    done = portie("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"Portie {__version__}"
+
+
+def test_list_flags_without_list_are_explained():
+    done = portie("--json")
+    assert done.returncode == 2 and "--list" in done.stderr
+
+
+def test_core_and_cli_never_import_qt():
+    code = (
+        "import sys, portie_qt.core.collector, portie_qt.core.reference, portie_qt.core.filtering,"
+        " portie_qt.core.endpoints, portie_qt.cli, portie_qt.paths;"
+        "import pkgutil, importlib, portie_qt.core, portie_qt.commands;"
+        "[importlib.import_module(m.name) for p in (portie_qt.core, portie_qt.commands)"
+        " for m in pkgutil.iter_modules(p.__path__, p.__name__ + '.')];"
+        "bad = [m for m in sys.modules if m.startswith('PySide6')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
