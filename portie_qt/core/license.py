@@ -68,6 +68,8 @@ _CRC_BYTES = 4
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _DECODE = {c: i for i, c in enumerate(_ALPHABET)} | {"I": 1, "L": 1, "O": 0}
 _GROUP = 5
+# Header, three one-byte texts with their lengths, signature, checksum; in characters.
+MIN_KEY_CHARS = -(-(_HEADER.size + 6 + _SIGNATURE_BYTES + _CRC_BYTES) * 8 // 5)
 _ARMOR_LINE = re.compile(r"^\s*-{3,}\s*(BEGIN|END)\s+(.*?)\s*-{3,}\s*$", re.IGNORECASE)
 
 
@@ -183,10 +185,10 @@ def armor(key_text: str, groups_per_line: int = 6) -> str:
     )
 
 
-def normalize(text: str) -> bytes:
-    """Key bytes from pasted text; tolerant of case, spacing, dashes and an armor wrapper.
+def _key_characters(text: str) -> str:
+    """The key's base32 characters from pasted text (wrapper, prefix and spacing removed).
 
-    Raises EmptyKey, MistypedKey or WrongProduct; checks the checksum but not the signature.
+    Raises EmptyKey or WrongProduct; the characters are not checked yet.
     """
     kept: list[str] = []
     armored = False
@@ -212,11 +214,27 @@ def normalize(text: str) -> bytes:
         raise WrongProduct  # another vendor's "ACME-…" prefix
     chars = compact.replace("-", "")
     # The encoded magic "PT" always starts with "A", so a glued-on prefix is unambiguous.
-    chars = chars.removeprefix(PRODUCT)
+    return chars.removeprefix(PRODUCT)
+
+
+def looks_incomplete(text: str) -> bool:
+    """True while pasted or typed text is still shorter than the shortest possible key."""
+    try:
+        return len(_key_characters(text)) < MIN_KEY_CHARS
+    except LicenseError:
+        return False
+
+
+def normalize(text: str) -> bytes:
+    """Key bytes from pasted text; tolerant of case, spacing, dashes and an armor wrapper.
+
+    Raises EmptyKey, MistypedKey or WrongProduct; checks the checksum but not the signature.
+    """
+    chars = _key_characters(text)
     if any(c not in _DECODE for c in chars):
         raise MistypedKey
     data = _b32decode(chars)
-    if len(data) < _HEADER.size + 3 + _SIGNATURE_BYTES + _CRC_BYTES:
+    if len(data) < _HEADER.size + 6 + _SIGNATURE_BYTES + _CRC_BYTES:
         raise MistypedKey
     body, crc = data[:-_CRC_BYTES], data[-_CRC_BYTES:]
     if zlib.crc32(body).to_bytes(_CRC_BYTES, "big") != crc:

@@ -1,0 +1,233 @@
+"""Help → Unlock Portie…: what the unlock adds, the price, and where the key goes.
+
+The form lives in ``ui/unlock_dialog.ui``. The key is checked as the user types or
+pastes, with the same sentences the terminal prints; activating or removing goes
+through ``Entitlements`` so paid actions turn on or off at once, without a restart.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portie_qt.core.license import (
+    FEATURE_DETAILS,
+    FEATURES,
+    PRICE,
+    EmptyKey,
+    LicenseError,
+    MistypedKey,
+    looks_incomplete,
+    verify,
+)
+from portie_qt.entitlements import Entitlements, lock_icon
+from portie_qt.ui_loader import child, load_form
+
+# Status label looks, by the dynamic property "tone" (kept in code so tests can read it).
+_TONES = {"hint": "", "error": "color: #b3261e;", "ok": "color: #1e7d32;"}
+
+
+class UnlockDialog(QDialog):
+    """Shows the license state, takes a key, activates or removes it."""
+
+    def __init__(
+        self,
+        entitlements: Entitlements,
+        parent: QWidget | None = None,
+        feature: str | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("UnlockDialog")
+        self.setWindowTitle("Unlock Portie")
+        self.setMinimumWidth(560)
+        self._entitlements = entitlements
+        self._feature: str | None = None
+
+        self.form = load_form("unlock_dialog.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.addWidget(self.form)
+        self.feature_label = child(self.form, QLabel, "featureLabel")
+        self.offer_label = child(self.form, QLabel, "offerLabel")
+        self.state_frame = child(self.form, QFrame, "stateFrame")
+        self.state_icon = child(self.form, QLabel, "stateIcon")
+        self.state_label = child(self.form, QLabel, "stateLabel")
+        self.remove_button = child(self.form, QPushButton, "removeButton")
+        self.key_label = child(self.form, QLabel, "keyLabel")
+        self.key_edit = child(self.form, QPlainTextEdit, "keyEdit")
+        self.status_label = child(self.form, QLabel, "statusLabel")
+        self.activate_button = child(self.form, QPushButton, "activateButton")
+        self.close_button = child(self.form, QPushButton, "closeButton")
+
+        # Fixed-width so the key can be compared with the email character by character.
+        self.key_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.key_edit.textChanged.connect(self._on_key_edit_text_changed)
+        self.activate_button.clicked.connect(self._on_activate_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.close_button.clicked.connect(self.reject)
+        entitlements.changed.connect(self._on_entitlements_changed)
+
+        self.set_feature(feature)
+        self._show_state()
+        self._validate()
+        self.key_edit.setFocus()
+
+    # --- display ---------------------------------------------------------------------
+
+    def set_feature(self, feature: str | None) -> None:
+        """Name the paid feature the user just tried (None when opened from the menu)."""
+        self._feature = feature if feature in FEATURES else None
+        self._show_feature()
+
+    def _show_feature(self) -> None:
+        if self._feature is None or self._entitlements.allows(self._feature):
+            self.feature_label.hide()
+            return
+        title = FEATURES[self._feature]
+        self.feature_label.setText(
+            f"<b>{html.escape(title[0].upper() + title[1:])}</b> is part of the unlock."
+        )
+        self.feature_label.show()
+
+    def _offer_html(self) -> str:
+        items = "".join(
+            f"<li><b>{html.escape(FEATURES[f][0].upper() + FEATURES[f][1:])}</b> — "
+            f"{html.escape(FEATURE_DETAILS[f][0].lower() + FEATURE_DETAILS[f][1:])}</li>"
+            for f in FEATURES
+        )
+        if self._entitlements.unlocked:
+            head = "<h3 style='margin:0'>Portie is unlocked</h3><p>Thank you! You have:</p>"
+        else:
+            head = (
+                f"<h3 style='margin:0'>Unlock Portie: {PRICE}, once</h3>"
+                "<p>Watching your ports stays free. One payment unlocks, for good and on "
+                "every computer you use:</p>"
+            )
+        return (
+            f"{head}<ul style='margin-top:0'>{items}</ul>"
+            "<p><small>The key is checked on this computer; nothing is sent anywhere."
+            "</small></p>"
+        )
+
+    def _show_state(self) -> None:
+        license_ = self._entitlements.license
+        size = self.state_icon.minimumSize()
+        if license_ is None:
+            icon = lock_icon()
+            text = "Portie is not unlocked yet."
+            if self._entitlements.notice:
+                text += "\n" + self._entitlements.notice
+        else:
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
+            text = (
+                f"Licensed to {license_.name} <{license_.email}>\n"
+                f"Portie {license_.edition.title()} · serial {license_.serial:08X} · "
+                f"issued {license_.issued.isoformat()}"
+            )
+        self.state_icon.setPixmap(QIcon(icon).pixmap(size))
+        self.state_label.setText(text)
+        self.remove_button.setVisible(license_ is not None or bool(self._entitlements.notice))
+        self.key_label.setText(
+            "&License key (paste it from your purchase email):"
+            if license_ is None
+            else "To use another &license key, paste it here:"
+        )
+        self.offer_label.setText(self._offer_html())
+        self._show_feature()
+
+    def _set_status(self, text: str, tone: str = "hint") -> None:
+        self.status_label.setText(text)
+        self.status_label.setProperty("tone", tone)
+        self.status_label.setStyleSheet(_TONES[tone])
+
+    # --- validation ------------------------------------------------------------------
+
+    def _validate(self) -> None:
+        """Check the key as typed; enable Activate only for a key that would be accepted."""
+        text = self.key_edit.toPlainText()
+        self.activate_button.setEnabled(False)
+        try:
+            license_ = verify(text)
+        except EmptyKey:
+            self._set_status("Paste the license key from your Portie purchase email.")
+            return
+        except MistypedKey as exc:
+            if looks_incomplete(text):
+                self._set_status("Keep going: that is not the whole key yet.")
+            else:
+                self._set_status(str(exc), "error")
+            return
+        except LicenseError as exc:
+            self._set_status(str(exc), "error")
+            return
+        current = self._entitlements.license
+        if current is not None and current.key_text == license_.key_text:
+            self._set_status(f"This key is already active: licensed to {license_.name}.", "ok")
+            return
+        self._set_status(f"Valid key for {license_.name}: press Activate to unlock.", "ok")
+        self.activate_button.setEnabled(True)
+
+    # --- slots -----------------------------------------------------------------------
+
+    @Slot()
+    def _on_key_edit_text_changed(self) -> None:
+        self._validate()
+
+    @Slot()
+    def _on_activate_button_clicked(self) -> None:
+        try:
+            license_ = self._entitlements.activate(self.key_edit.toPlainText())
+        except LicenseError as exc:
+            self._set_status(str(exc), "error")
+            return
+        except OSError as exc:
+            self._set_status(
+                f"Could not save the license to {self._entitlements.store.path} "
+                f"({exc.strerror}); check that the folder is writable.",
+                "error",
+            )
+            return
+        self.key_edit.blockSignals(True)  # the box empties; the status keeps the good news
+        self.key_edit.clear()
+        self.key_edit.blockSignals(False)
+        self.activate_button.setEnabled(False)
+        self._set_status(
+            f"Licensed to {license_.name}. {' and '.join(FEATURES.values()).capitalize()} "
+            "are on now.",
+            "ok",
+        )
+
+    @Slot()
+    def _on_remove_button_clicked(self) -> None:
+        previous = self._entitlements.license
+        try:
+            self._entitlements.remove()
+        except OSError as exc:
+            self._set_status(
+                f"Could not remove {self._entitlements.store.path} ({exc.strerror}).", "error"
+            )
+            return
+        if previous is not None:
+            # Keep the key at hand so a mistaken click is undone by pressing Activate.
+            self.key_edit.setPlainText(previous.key_text)
+        self._set_status(
+            "License removed: paid features are locked again."
+            + (" Your key is still in the box if you change your mind." if previous else ""),
+            "hint",
+        )
+
+    @Slot(bool)
+    def _on_entitlements_changed(self, _unlocked: bool) -> None:
+        self._show_state()
