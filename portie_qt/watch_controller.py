@@ -1,0 +1,129 @@
+"""Turns each refresh into activity: events logged and stored, panels and tray updated,
+notifications raised. The window calls ``on_snapshot(snapshot, diff)`` and nothing else.
+
+The first snapshot only sets the baseline: everything already listening when Portie
+starts is not news, so it is neither logged nor notified.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from portie_qt.activity_panel import ActivityPanel
+from portie_qt.core.activity import (
+    Event,
+    NotificationPolicy,
+    NotifyMode,
+    WatchStatus,
+    events_from_diff,
+    watched_status,
+)
+from portie_qt.core.activity_store import ActivityStore
+from portie_qt.core.endpoints import Diff, Snapshot, diff
+from portie_qt.tray import RECENT_LISTENERS, Notifier, Tray
+from portie_qt.watch_panel import WatchPanel
+
+
+class WatchController(QObject):
+    """Glue between refreshes and the activity log, watched ports, tray and notifier.
+
+    Every collaborator is optional, so tests (and a tray-less desktop) can leave any out.
+    """
+
+    events_recorded = Signal(object)  # list[Event] of one refresh, only when non-empty
+    watched_changed = Signal(object)  # dict[int, WatchStatus] after each refresh
+
+    def __init__(
+        self,
+        *,
+        store: ActivityStore | None = None,
+        activity_panel: ActivityPanel | None = None,
+        watch_panel: WatchPanel | None = None,
+        tray: Tray | None = None,
+        notifier: Notifier | None = None,
+        policy: NotificationPolicy | None = None,
+        watched: list[int] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.activity_panel = activity_panel
+        self.watch_panel = watch_panel
+        self.tray = tray
+        self.notifier = notifier
+        mode = watch_panel.notify_mode() if watch_panel is not None else NotifyMode.BANDS
+        self.policy = policy if policy is not None else NotificationPolicy(mode)
+        # Pins live in the watch panel when there is one; otherwise in this list.
+        self._watched = list(watched or [])
+        self._previous: Snapshot | None = None
+        self._recent_listeners: list[Event] = []
+        if store is not None:
+            self._recent_listeners = store.recent(
+                RECENT_LISTENERS, kinds=["listen_started", "owner_changed"]
+            )
+        if watch_panel is not None:
+            watch_panel.ports_changed.connect(self._on_watch_panel_ports_changed)
+            watch_panel.notify_mode_changed.connect(self.set_notify_mode)
+        if tray is not None:
+            tray.set_recent_listeners(self._recent_listeners)
+        if activity_panel is not None:
+            activity_panel.cleared.connect(self._on_activity_panel_cleared)
+
+    def watched_ports(self) -> list[int]:
+        return self.watch_panel.ports() if self.watch_panel is not None else list(self._watched)
+
+    @Slot(str)
+    def set_notify_mode(self, mode: str) -> None:
+        self.policy.mode = NotifyMode(mode)
+
+    def on_snapshot(self, snapshot: Snapshot, snapshot_diff: Diff | None = None) -> list[Event]:
+        """Handle one refresh; returns the events it produced (none for the first)."""
+        first = self._previous is None
+        if snapshot_diff is None:
+            snapshot_diff = diff(self._previous, snapshot)
+        self._previous = snapshot
+        events = [] if first else events_from_diff(snapshot_diff, snapshot.taken_at)
+
+        if events:
+            if self.store is not None:
+                self.store.add(events)
+                if self.activity_panel is not None and self.store.notice:
+                    self.activity_panel.set_notice(self.store.notice)
+            if self.activity_panel is not None:
+                self.activity_panel.add_events(events)
+            listeners = [e for e in events if e.kind in ("listen_started", "owner_changed")]
+            if listeners:
+                self._recent_listeners = (listeners + self._recent_listeners)[:RECENT_LISTENERS]
+                if self.tray is not None:
+                    self.tray.set_recent_listeners(self._recent_listeners)
+            self.events_recorded.emit(events)
+
+        statuses = self._update_watched(snapshot)
+        for note in self.policy.decide(events, statuses):
+            if self.notifier is not None:
+                self.notifier.notify(note.title, note.message)
+        return events
+
+    def _update_watched(self, snapshot: Snapshot) -> dict[int, WatchStatus]:
+        if self.watch_panel is not None:
+            self.watch_panel.update_snapshot(snapshot)
+            statuses = self.watch_panel.statuses()
+        else:
+            statuses = watched_status(snapshot, self._watched)
+        if self.tray is not None:
+            self.tray.set_watched(statuses)
+        self.watched_changed.emit(statuses)
+        return statuses
+
+    @Slot(object)
+    def _on_watch_panel_ports_changed(self, _ports: list[int]) -> None:
+        # A pin added or removed: show its state now rather than at the next refresh.
+        # The policy is not consulted, so pinning a busy port raises no notification.
+        if self.tray is not None:
+            self.tray.set_watched(self.watch_panel.statuses())
+
+    @Slot()
+    def _on_activity_panel_cleared(self) -> None:
+        self._recent_listeners = []
+        if self.tray is not None:
+            self.tray.set_recent_listeners([])
