@@ -140,7 +140,7 @@ def _listener_events(diff: Diff, now: float) -> list[Event]:
             events.append(Event(
                 now, LISTEN_STARTED, protocol, port, where, pid, process,
                 message=f"{_subject(pid, process)} started listening on {protocol.upper()} "
-                f"port {port}{_service(port, protocol)} at {where}",
+                f"port {port}{_service(port, protocol)} at {_reach(addresses)}",
             ))  # fmt: skip
         for (pid, process, _created), addresses in old_owners.items():
             events.append(Event(
@@ -198,6 +198,11 @@ def _subject(pid: int | None, process: str | None) -> str:
     """The owner at the start of a sentence. Process names keep their own case."""
     label = owner_label(pid, process)
     return "A" + label[1:] if pid is None else label
+
+
+def _reach(addresses: list[str]) -> str:
+    """The addresses, calling out a wildcard: other machines can reach those."""
+    return ", ".join(f"{a} (all interfaces)" if a in ("0.0.0.0", "::") else a for a in addresses)
 
 
 def _service(port: int, protocol: str) -> str:

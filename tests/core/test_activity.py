@@ -327,3 +327,10 @@ def test_owner_change_of_a_watched_port_names_both_owners(real_listener_endpoint
     assert [(n.title, n.message) for n in notes] == [
         ("Port 5432 changed owner", "It was postgres (pid 812), now python (pid 1204).")
     ]
+
+
+def test_wildcard_listener_is_called_out(real_listener_endpoint):
+    exposed = real_listener_endpoint._replace(local_address="0.0.0.0")
+    [event] = events_from_diff(diff(None, Snapshot((exposed,), 1.0)))
+    assert event.kind == LISTEN_STARTED
+    assert event.message.endswith("at 0.0.0.0 (all interfaces)")
