@@ -132,11 +132,25 @@ def test_any_single_character_change_is_a_typo(data):
     )
 
 
+def test_any_change_to_the_prefix_is_refused():
+    for pos in range(DATA_START):
+        for new in "0123456789ABCDEFGHJKMNPQRSTVWXYZ!-":
+            if new == KEY[pos]:
+                continue
+            with pytest.raises(lic.LicenseError):
+                lic.verify(KEY[:pos] + new + KEY[pos + 1 :])
+
+
 @PROPERTY
 @given(cut=st.integers(0, len(KEY) - 1))
 def test_truncated_key_is_refused(cut):
     with pytest.raises(lic.LicenseError):
         lic.verify(KEY[:cut])
+    # The dialog says "keep going" rather than "mistyped" while a key is clearly partial.
+    if 0 < cut <= DATA_START + lic.MIN_KEY_CHARS:
+        assert lic.looks_incomplete(KEY[:cut])
+    elif cut > len(KEY) - 10:
+        assert not lic.looks_incomplete(KEY[:cut])  # nearly whole: "mistyped" is the news
 
 
 @PROPERTY
