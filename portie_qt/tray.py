@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from portie_qt.core.activity import Event, WatchStatus
+from portie_qt.core.activity import LISTEN_STARTED, OWNER_CHANGED, Event, WatchStatus
 from portie_qt.paths import ResourceError, resource_path
 
 APP_ICON = "assets/icons/portie.svg"
@@ -120,9 +120,10 @@ class Tray(QObject):
         self._sync_pause_text(paused)
 
     def set_recent_listeners(self, events: Iterable[Event]) -> None:
-        """Fill "Recent listeners" with the newest listener events (newest first)."""
+        """Fill "Recent listeners" with the newest starts and owner changes (newest first)."""
         self.recent_menu.clear()
-        lines = [e for e in events if e.is_listener][:RECENT_LISTENERS]
+        lines = [e for e in events if e.kind in (LISTEN_STARTED, OWNER_CHANGED)]
+        lines = lines[:RECENT_LISTENERS]
         for event in lines:
             stamp = time.strftime("%H:%M", time.localtime(event.timestamp))
             action = self.recent_menu.addAction(f"{stamp}  {event.message}")

@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from portie_qt.activity_panel import ActivityPanel
 from portie_qt.core.activity import (
+    LISTEN_STARTED,
+    OWNER_CHANGED,
     Event,
     NotificationPolicy,
     NotifyMode,
@@ -59,7 +61,7 @@ class WatchController(QObject):
         self._recent_listeners: list[Event] = []
         if store is not None:
             self._recent_listeners = store.recent(
-                RECENT_LISTENERS, kinds=["listen_started", "owner_changed"]
+                RECENT_LISTENERS, kinds=[LISTEN_STARTED, OWNER_CHANGED]
             )
         if watch_panel is not None:
             watch_panel.ports_changed.connect(self._on_watch_panel_ports_changed)
@@ -91,7 +93,7 @@ class WatchController(QObject):
                     self.activity_panel.set_notice(self.store.notice)
             if self.activity_panel is not None:
                 self.activity_panel.add_events(events)
-            listeners = [e for e in events if e.kind in ("listen_started", "owner_changed")]
+            listeners = [e for e in events if e.kind in (LISTEN_STARTED, OWNER_CHANGED)]
             if listeners:
                 self._recent_listeners = (listeners + self._recent_listeners)[:RECENT_LISTENERS]
                 if self.tray is not None:
