@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QWidget
+from shiboken6 import Shiboken
 
 from portie_qt.core.license import (
     FEATURES,
@@ -128,6 +129,8 @@ class Entitlements(QObject):
         """Show the (non-blocking) unlock dialog, reusing one that is already open."""
         from portie_qt.unlock_dialog import UnlockDialog  # the dialog imports this module
 
+        if self._dialog is not None and not Shiboken.isValid(self._dialog):
+            self._dialog = None  # deleted along with the window it belonged to
         if self._dialog is None:
             self._dialog = UnlockDialog(self, parent, feature=feature)
             self._dialog.finished.connect(self._on_dialog_finished)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import Qt
@@ -165,6 +167,7 @@ def test_saved_license_is_unlocked_at_start(qtbot, window, config_dir):
     action = QAction("Scan host…", window)
     ran = []
     entitlements.bind_action(action, "remote_scan", lambda: ran.append(True), window)
+    gc.collect()  # the binding lives as long as the action, not as long as a Python name
     assert action.property("locked") is False
     action.trigger()
     assert ran == [True]
@@ -176,3 +179,20 @@ def test_dialog_renders(qtbot, window, tmp_path):
     dialog.show()
     image = dialog.grab()
     assert image.width() >= 560 and image.save(str(tmp_path / "unlock.png"))
+
+
+def test_dialog_survives_its_window_closing(qtbot):
+    entitlements = Entitlements()  # the app's, outliving any one window
+    doomed = QWidget()
+    doomed.show()
+    action = QAction("Stop process", doomed)
+    entitlements.bind_action(action, "process_control", lambda: None, doomed)
+    action.trigger()
+    qtbot.waitUntil(lambda: len(open_dialogs()) == 1, timeout=3000)
+    doomed.deleteLater()  # the dialog goes with its parent window
+    qtbot.waitUntil(lambda: not open_dialogs(), timeout=3000)
+    other = QWidget()
+    qtbot.addWidget(other)
+    dialog = entitlements.open_unlock_dialog(other, "remote_scan")
+    assert dialog.isVisible() and "Remote port scanning" in dialog.feature_label.text()
+    close_dialog(qtbot, entitlements)
