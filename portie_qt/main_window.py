@@ -30,6 +30,8 @@ from portie_qt.core.endpoints import LISTEN, Endpoint, Snapshot
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band, ephemeral_range
 from portie_qt.details import port_html, process_html
+from portie_qt.entitlements import load_entitlements
+from portie_qt.kill_dialog import KILL, TERMINATE
 from portie_qt.models import (
     ENDPOINT_ROLE,
     HEADERS,
@@ -47,6 +49,7 @@ from portie_qt.models import (
     PortFilterProxy,
     PortTableModel,
 )
+from portie_qt.process_actions import ProcessActions
 from portie_qt.settings import read_bool, read_int
 from portie_qt.ui_loader import child, load_form
 from portie_qt.workers import DEFAULT_INTERVAL_MS, Job, Refresh, RefreshWorker
@@ -65,7 +68,7 @@ class MainWindow(QMainWindow):
 
     refresh_applied = Signal(object)  # Refresh, after the table shows it
 
-    def __init__(self, settings, settings_notice: str = "", parent=None) -> None:
+    def __init__(self, settings, settings_notice: str = "", entitlements=None, parent=None):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("Portie")
@@ -99,12 +102,23 @@ class MainWindow(QMainWindow):
             if band is not None:
                 button.setIcon(Palette.current().band_icon[band])
 
+        self.entitlements = entitlements or load_entitlements(self)
+        self.process_actions = ProcessActions(
+            self,
+            confirm_enabled=lambda: read_bool(self.settings, "process/confirm", True),
+            set_confirm_enabled=self._on_confirm_setting_changed,
+            allowed=lambda: self.entitlements.allows("process_control"),
+        )
+        self.process_actions.acted.connect(self.refresh_now)
+        self.process_actions.finished.connect(self._on_process_actions_finished)
+
         self.model = PortTableModel(self)
         self.proxy = PortFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self._setup_table()
         self._setup_status_bar()
         self._setup_actions()
+        self._setup_paid_actions()
         self._restore_settings()
         self._connect_filters()
 
@@ -195,7 +209,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.action_export)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
-        edit_menu = menu.addMenu("&Edit")
+        edit_menu = self.edit_menu = menu.addMenu("&Edit")
         edit_menu.addAction(self.action_copy)
         edit_menu.addAction(self.action_copy_address)
         edit_menu.addSeparator()
@@ -226,6 +240,93 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.action_reference)
         self.toolbar = toolbar
+
+    def _setup_paid_actions(self) -> None:
+        """Terminate/Kill and remote scanning: paid, so Entitlements decides what they do."""
+        ent = self.entitlements
+        self.action_terminate = QAction("&Terminate Process…", self)
+        self.action_terminate.setObjectName("actionTerminate")
+        self.action_terminate.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.action_terminate.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.action_terminate)
+        self.action_kill = QAction("&Kill Process…", self)
+        self.action_kill.setObjectName("actionKill")
+        self.action_kill.setToolTip("Force the process to stop at once (SIGKILL)")
+        ent.bind_action(self.action_terminate, "process_control",
+                        lambda: self.signal_selected(TERMINATE), self)  # fmt: skip
+        ent.bind_action(self.action_kill, "process_control",
+                        lambda: self.signal_selected(KILL), self)  # fmt: skip
+        self.action_confirm = QAction("&Confirm Before Stopping Processes", self)
+        self.action_confirm.setObjectName("actionConfirmSignals")
+        self.action_confirm.setCheckable(True)
+        self.action_confirm.setChecked(read_bool(self.settings, "process/confirm", True))
+        self.action_confirm.toggled.connect(self._on_confirm_setting_changed)
+
+        self.action_scan = QAction("&Scan Remote Host…", self)
+        self.action_scan.setObjectName("actionScan")
+        self.action_scan.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        ent.bind_action(self.action_scan, "remote_scan", self.open_scan_dialog, self)
+        self.action_unlock = QAction("&Unlock Portie…", self)
+        self.action_unlock.setObjectName("actionUnlock")
+        self.action_unlock.triggered.connect(lambda: ent.open_unlock_dialog(self))
+
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.action_terminate)
+        self.edit_menu.addAction(self.action_kill)
+        self.edit_menu.addAction(self.action_confirm)
+        self.tools_menu.addAction(self.action_scan)
+        self.help_menu.insertAction(self.action_about, self.action_unlock)
+        self.help_menu.insertSeparator(self.action_about)
+        self.toolbar.addAction(self.action_scan)
+        self.license_label = QLabel(objectName="licenseLabel")
+        self.license_label.setTextFormat(Qt.TextFormat.RichText)
+        self.license_label.linkActivated.connect(lambda _link: ent.open_unlock_dialog(self))
+        self.statusBar().addPermanentWidget(self.license_label)
+        ent.changed.connect(self._on_entitlements_changed)
+        self._on_entitlements_changed(ent.unlocked)
+        if ent.notice:
+            self.show_notice(ent.notice, "license")
+
+    @Slot(bool)
+    def _on_entitlements_changed(self, unlocked: bool) -> None:
+        if unlocked:
+            self.license_label.setText(f"Licensed to {self.entitlements.licensee}")
+        else:
+            self.license_label.setText("Free edition · <a href='unlock'>Unlock</a>")
+        self._update_row_actions()
+
+    @Slot(bool)
+    def _on_confirm_setting_changed(self, confirm: bool) -> None:
+        self.settings.setValue("process/confirm", bool(confirm))
+        if self.action_confirm.isChecked() != bool(confirm):
+            self.action_confirm.setChecked(bool(confirm))
+
+    def signal_selected(self, action: str) -> bool:
+        """Terminate or kill the owners of the selected rows (each process once)."""
+        endpoints = [e for e in self.selected_endpoints() if e.pid is not None]
+        if not endpoints:
+            self.statusBar().showMessage("No process to stop: select a row with an owner.", 4000)
+            return False
+        return self.process_actions.request(endpoints, action, self)
+
+    @Slot(list)
+    def _on_process_actions_finished(self, outcomes: list) -> None:
+        if outcomes:
+            message = " ".join(o.message for o in outcomes)
+            if all(o.gone for o in outcomes):
+                self.statusBar().showMessage(message, 8000)
+            else:
+                self.show_notice(message, "process")
+
+    def open_scan_dialog(self) -> None:
+        from portie_qt.scan_dialog import ScanDialog
+
+        dialog = getattr(self, "scan_dialog", None)
+        if dialog is None:
+            dialog = self.scan_dialog = ScanDialog(self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def _connect_filters(self) -> None:
         self.filter_edit.textChanged.connect(self._on_filter_changed)
@@ -435,6 +536,10 @@ class MainWindow(QMainWindow):
         )
         if has:
             self.action_open_browser.setText(f"&Open http://localhost:{endpoint.local_port}")
+        if hasattr(self, "action_terminate"):
+            owned = any(e.pid is not None for e in self.selected_endpoints())
+            self.action_terminate.setEnabled(owned)
+            self.action_kill.setEnabled(owned)
 
     def _refresh_details(self, fetch: bool) -> None:
         endpoint = self.current_endpoint()
@@ -480,6 +585,9 @@ class MainWindow(QMainWindow):
         menu.addAction(self.action_copy_address)
         menu.addAction(self.action_open_browser)
         menu.addAction(self.action_lookup)
+        menu.addSeparator()
+        menu.addAction(self.action_terminate)
+        menu.addAction(self.action_kill)
         menu.addSeparator()
         menu.addAction(self.action_export)
         return menu
@@ -575,6 +683,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_settings()
         self.worker.stop()
+        self.process_actions.wait_idle(5000)
         super().closeEvent(event)
 
     def changeEvent(self, event) -> None:

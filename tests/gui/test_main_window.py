@@ -76,8 +76,8 @@ def test_refreshes_never_reset_the_model(qtbot, window, spawn_listener):
 
 
 def test_sort_by_port_is_numeric(qtbot, window, spawn_listener):
-    spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "127.0.0.1", 0)])
-    wait_refreshes(qtbot, window)
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "127.0.0.1", 0)])
+    qtbot.waitUntil(lambda: len(rows_for(window, pid=child.pid)) == 2, timeout=5000)
     window.table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
     ports = [e.local_port for e in visible_endpoints(window)]
     assert len(ports) >= 2 and ports == sorted(ports)
@@ -97,8 +97,8 @@ def test_colon_port_filter_shows_exactly_that_port(qtbot, window, spawn_listener
 
 
 def test_range_selector_counts_match_rows(qtbot, window, spawn_listener):
-    spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "::1", 0)])
-    wait_refreshes(qtbot, window)
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "::1", 0)])
+    qtbot.waitUntil(lambda: len(rows_for(window, pid=child.pid)) == 2, timeout=5000)
     counts = dict(window.band_counts)
     total = 0
     for band in Band:

@@ -1,0 +1,128 @@
+"""Right-click a row, Terminate or Kill: the process and its row are gone (paid)."""
+
+from __future__ import annotations
+
+import psutil
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+
+from portie_qt.models import ENDPOINT_ROLE
+from tests.gui.conftest import rows_for
+from tests.licensing import activate_dev_license
+
+
+def _select_pid(win, pid):
+    selection = win.table.selectionModel()
+    selection.clearSelection()
+    for row in range(win.proxy.rowCount()):
+        index = win.proxy.index(row, 0)
+        if index.data(ENDPOINT_ROLE).pid == pid:
+            flags = (
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            )
+            selection.select(index, flags)
+            win.table.setCurrentIndex(index)
+
+
+@pytest.fixture
+def licensed(config_dir):
+    return activate_dev_license("Ada Lovelace", "ada@example.com")
+
+
+def _menu_actions(win):
+    win._update_row_actions()
+    return {a.objectName(): a for a in win.build_context_menu().actions()}
+
+
+def test_terminate_from_context_menu_removes_process_and_row(qtbot, licensed, window,
+                                                             spawn_listener):  # fmt: skip
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "127.0.0.1", 0)])
+    qtbot.waitUntil(lambda: len(rows_for(window, pid=child.pid)) == 2, timeout=5000)
+    _select_pid(window, child.pid)  # two rows, one process: signalled once
+    asked = []
+
+    def accept(targets, action, parent):
+        asked.append([t.pid for t in targets])
+        return True, False
+
+    window.process_actions.confirm_prompt = accept
+    actions = _menu_actions(window)
+    assert actions["actionTerminate"].isEnabled()
+    assert actions["actionTerminate"].property("locked") is False
+    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
+        actions["actionTerminate"].trigger()
+    assert asked == [[child.pid]]
+    [outcome] = blocker.args[0]
+    assert outcome.gone, outcome.message
+    assert not psutil.pid_exists(child.pid) or psutil.Process(child.pid).status() == "zombie"
+    qtbot.waitUntil(lambda: not rows_for(window, port=child.ports[0]), timeout=5000)
+
+
+def test_kill_escalation_for_a_process_ignoring_sigterm(qtbot, licensed, window, spawn_listener):
+    child = spawn_listener(ignore_sigterm=True)
+    qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
+    _select_pid(window, child.pid)
+    offered = []
+    window.process_actions.confirm_prompt = lambda targets, action, parent: (True, False)
+
+    def offer_kill(stuck, parent):
+        offered.append([o.target.pid for o in stuck])
+        return True
+
+    window.process_actions.kill_prompt = offer_kill
+    with qtbot.waitSignal(window.process_actions.finished, timeout=15000) as blocker:
+        window.action_terminate.trigger()
+    assert offered == [[child.pid]]  # Terminate did not work, Kill was offered
+    [outcome] = blocker.args[0]
+    assert outcome.result.name == "KILLED"
+    qtbot.waitUntil(lambda: not rows_for(window, port=child.port), timeout=5000)
+
+
+def test_dont_ask_again_is_one_click_mode(qtbot, licensed, window, spawn_listener):
+    first, second = spawn_listener(), spawn_listener()
+    qtbot.waitUntil(lambda: bool(rows_for(window, pid=second.pid)), timeout=5000)
+    window.process_actions.confirm_prompt = lambda targets, action, parent: (True, True)
+    _select_pid(window, first.pid)
+    with qtbot.waitSignal(window.process_actions.finished, timeout=10000):
+        window.action_terminate.trigger()
+    assert not window.action_confirm.isChecked()
+
+    def must_not_ask(*_args):
+        raise AssertionError("asked again after 'Don't ask again'")
+
+    window.process_actions.confirm_prompt = must_not_ask
+    _select_pid(window, second.pid)
+    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
+        window.action_terminate.trigger()
+    assert blocker.args[0][0].gone
+
+
+def test_locked_actions_are_marked_signal_nothing_and_offer_unlock(qtbot, window,
+                                                                   spawn_listener):  # fmt: skip
+    child = spawn_listener()
+    qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
+    _select_pid(window, child.pid)
+    actions = _menu_actions(window)
+    for name in ("actionTerminate", "actionKill"):
+        assert actions[name].property("locked") is True
+        assert "8.99" in actions[name].toolTip()
+    window.process_actions.confirm_prompt = lambda *a: pytest.fail("locked copy asked to signal")
+    actions["actionKill"].trigger()
+    dialog = window.entitlements._dialog
+    assert dialog is not None and dialog.objectName() == "UnlockDialog" and dialog.isVisible()
+    qtbot.wait(500)
+    assert child.alive()
+    dialog.reject()
+
+
+def test_unlock_turns_actions_on_without_restart(qtbot, window):
+    from tests.licensing import issue_dev_key
+
+    assert window.action_terminate.property("locked") is True
+    assert window.action_scan.property("locked") is True
+    window.entitlements.activate(issue_dev_key("Grace Hopper"))
+    assert window.action_terminate.property("locked") is False
+    assert window.action_scan.property("locked") is False
+    assert "Grace Hopper" in window.license_label.text()
+    window.entitlements.remove()
+    assert window.action_kill.property("locked") is True
