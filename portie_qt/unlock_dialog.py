@@ -128,7 +128,9 @@ class UnlockDialog(QDialog):
             icon = lock_icon()
             text = "Portie is not unlocked yet."
             if self._entitlements.notice:
-                text += "\n" + self._entitlements.notice
+                # The notice's advice points at this very dialog: point at the box instead.
+                reason = self._entitlements.notice.split("; activate", 1)[0]
+                text += f"\n{reason}; paste your key below to activate it again."
         else:
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
             text = (
