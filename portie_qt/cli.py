@@ -119,9 +119,27 @@ def _run_subcommand(name: str, argv: list[str]) -> int:
     return module.run(args)
 
 
+def _trust_root_refusal() -> str:
+    """Why this build must not run at all ('' when it may): a release build that would
+    trust the development license key, or none. Source builds skip the key check."""
+    from portie_qt.core import trust
+
+    if not trust.is_release_build():
+        return ""
+    try:
+        trust.check_trust_root()
+    except trust.TrustRootError as exc:
+        return str(exc)
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run Portie: the window without arguments, headless with flags."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    refusal = _trust_root_refusal()
+    if refusal:
+        print(f"portie: {refusal}", file=sys.stderr)
+        return EXIT_FAILURE
     if argv and argv[0] in SUBCOMMANDS:
         return _run_subcommand(argv[0], argv[1:])
     parser = _main_parser()

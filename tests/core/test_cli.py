@@ -75,3 +75,25 @@ def test_core_and_cli_never_import_qt():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_release_build_with_the_development_key_refuses_to_run(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from portie_qt.core.trust import DEV_PUBLIC_KEY_PEM, release_key_module_source
+
+    root = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "src"
+    shutil.copytree(root / "portie_qt", copy / "portie_qt",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(root / "assets", copy / "assets")
+    (copy / "portie_qt" / "_build_info.py").write_text("RELEASE = True\n")
+    (copy / "portie_qt" / "_release_key.py").write_text(
+        release_key_module_source(DEV_PUBLIC_KEY_PEM)
+    )
+    done = subprocess.run([sys.executable, "-m", "portie_qt", "--list"], capture_output=True,
+                          text=True, timeout=60, cwd=copy)  # fmt: skip
+    assert done.returncode == 1
+    assert "trusts the development license key" in done.stderr
+    assert done.stdout == ""
