@@ -1,7 +1,9 @@
 """The activity log on disk: a small SQLite file in the config directory. Qt-free.
 
 Bounded to the last 7 days or 50,000 events, whichever is smaller; pruning happens
-on every insert with two indexed DELETEs, so the file never grows past the bound.
+on every insert with indexed DELETEs and a running row count, so the file never grows
+past the bound. Past the count bound, connection churn is dropped before listener
+events, so a busy browser cannot push "what started listening" out of the log.
 A damaged file is moved aside and a new log started, with a notice saying so; if
 even that fails the log lives in memory for this run. Nothing here raises to the UI.
 
@@ -18,7 +20,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from portie_qt.core.activity import Event
+from portie_qt.core.activity import (
+    CONNECTIONS_CLOSED,
+    CONNECTIONS_OPENED,
+    LISTEN_STARTED,
+    LISTEN_STOPPED,
+    OWNER_CHANGED,
+    Event,
+)
 from portie_qt.paths import config_dir
 
 FILE_NAME = "activity.sqlite3"
@@ -43,9 +52,14 @@ CREATE TABLE IF NOT EXISTS events (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events (timestamp);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind);
 """
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"
+CONNECTION_KINDS = (CONNECTIONS_OPENED, CONNECTIONS_CLOSED)
+LISTENER_KINDS = (LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED)
+_CONNECTION_MARKS = ", ".join("?" * len(CONNECTION_KINDS))
+_LISTENER_MARKS = ", ".join("?" * len(LISTENER_KINDS))
 
 
 def default_path() -> Path:
@@ -70,6 +84,8 @@ class ActivityStore:
         self.notice = ""
         self._lock = threading.Lock()
         self._conn = self._open()
+        self._rows = 0  # kept in step with the table so pruning needs no count(*)
+        self._recount()
 
     # --- opening ---------------------------------------------------------------------
 
@@ -158,8 +174,10 @@ class ActivityStore:
             try:
                 with self._conn:
                     self._conn.executemany(_INSERT, rows)
+                    self._rows += len(rows)
                     self._prune()
             except sqlite3.Error as exc:
+                self._recount()  # the transaction rolled back: the running count is stale
                 self.notice = (
                     f"The activity log could not be written ({exc}); recent events may be missing."
                 )
@@ -167,12 +185,31 @@ class ActivityStore:
         return len(rows)
 
     def _prune(self) -> None:
-        # Row ids only grow and rows leave only from the oldest end (or all at once),
-        # so "the newest max_events" is a primary-key range: no count, no scan.
-        self._conn.execute(
-            "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?", (self.max_events,)
-        )
-        self._conn.execute("DELETE FROM events WHERE timestamp < ?", (self.clock() - self.max_age,))
+        self._rows -= self._conn.execute(
+            "DELETE FROM events WHERE timestamp < ?", (self.clock() - self.max_age,)
+        ).rowcount
+        excess = self._rows - self.max_events
+        if excess <= 0:
+            return
+        # Connection churn goes first: a browser can log a line every refresh, and
+        # that must not push out the rare "what started listening" lines the log is for.
+        self._rows -= self._conn.execute(
+            f"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE kind IN "
+            f"({_CONNECTION_MARKS}) ORDER BY id LIMIT ?)",
+            (*CONNECTION_KINDS, excess),
+        ).rowcount
+        excess = self._rows - self.max_events
+        if excess > 0:
+            self._rows -= self._conn.execute(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?)",
+                (excess,),
+            ).rowcount
+
+    def _recount(self) -> None:
+        try:
+            self._rows = self._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        except sqlite3.Error:
+            self._rows = 0
 
     def recent(
         self,
@@ -207,12 +244,27 @@ class ActivityStore:
                 return []
         return [Event(*row) for row in rows]
 
-    def count(self) -> int:
+    def history(self, limit: int = 1000) -> list[Event]:
+        """What a freshly opened log shows: the newest ``limit`` events of any kind plus
+        the newest ``limit`` listener events, so churn cannot hide what started listening.
+        """
+        sql = (
+            f"{_SELECT} WHERE id IN (SELECT id FROM events ORDER BY id DESC LIMIT ?) "
+            f"OR id IN (SELECT id FROM events WHERE kind IN ({_LISTENER_MARKS}) "
+            "ORDER BY id DESC LIMIT ?) ORDER BY id DESC"
+        )
         with self._lock:
             try:
-                return self._conn.execute("SELECT count(*) FROM events").fetchone()[0]
-            except sqlite3.Error:
-                return 0
+                rows = self._conn.execute(sql, (limit, *LISTENER_KINDS, limit)).fetchall()
+            except sqlite3.Error as exc:
+                self.notice = f"The activity log could not be read ({exc})."
+                return []
+        return [Event(*row) for row in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            self._recount()
+            return self._rows
 
     def clear(self) -> None:
         """Forget every event."""
@@ -220,6 +272,7 @@ class ActivityStore:
             try:
                 with self._conn:
                     self._conn.execute("DELETE FROM events")
+                    self._rows = 0
             except sqlite3.Error as exc:
                 self.notice = f"The activity log could not be cleared ({exc})."
 

@@ -170,3 +170,28 @@ def test_worker_thread_writes_while_ui_thread_reads(tmp_path):
     assert errors == []
     assert store.count() == 500
     assert store.recent(1, kinds=[LISTEN_STOPPED]) == []
+
+
+def test_past_the_bound_connection_churn_goes_before_listener_events(tmp_path):
+    store = ActivityStore(tmp_path / "log.sqlite3", max_events=1000, clock=_Clock(1_700_100_000.0))
+    store.add([_event(0), _event(1, kind=OWNER_CHANGED)])  # the two oldest lines
+    for batch in range(30):  # a busy browser: many refreshes of churn
+        store.add([_event(10 + batch * 50 + i, kind=CONNECTIONS_OPENED) for i in range(50)])
+    assert store.count() == 1000
+    assert [e.pid for e in store.recent(5, kinds=[LISTEN_STARTED, OWNER_CHANGED])] == [101, 100]
+    # With nothing but listener lines left to drop, the oldest of those go.
+    store.add([_event(5000 + i) for i in range(1000)])
+    assert store.count() == 1000
+    assert store.recent(1, kinds=[CONNECTIONS_OPENED]) == []
+    assert store.recent(2000)[-1].pid == 5100
+
+
+def test_history_shows_old_listeners_behind_recent_churn(tmp_path):
+    store = ActivityStore(tmp_path / "log.sqlite3", clock=_Clock(1_700_100_000.0))
+    store.add([_event(0)])
+    store.add([_event(1 + i, kind=CONNECTIONS_OPENED) for i in range(1500)])
+    assert all(e.kind == CONNECTIONS_OPENED for e in store.recent(1000))
+    shown = store.history(1000)
+    assert len(shown) == 1001
+    assert shown[-1].pid == 100  # the old listener line, after the newest 1,000
+    assert [e.pid for e in shown[:2]] == [1600, 1599]  # newest first
