@@ -7,13 +7,20 @@ stop listening; notifications are checked through ``Notifier.sent``.
 from __future__ import annotations
 
 import socket
+import time
 
 import psutil
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from portie_qt.activity_panel import ActivityPanel
-from portie_qt.core.activity import LISTEN_STARTED, LISTEN_STOPPED, NotificationPolicy
+from portie_qt.core.activity import (
+    CONNECTIONS_OPENED,
+    LISTEN_STARTED,
+    LISTEN_STOPPED,
+    Event,
+    NotificationPolicy,
+)
 from portie_qt.core.activity_store import ActivityStore
 from portie_qt.core.collector import collect
 from portie_qt.core.endpoints import Snapshot
@@ -284,3 +291,35 @@ def test_tray_menu_signals_and_no_tray_notice(qtbot, spawn_listener):
         notifier.notify("Port 1 is free", "It was in use by x.")
     assert notifier.sent == [("Port 1 is free", "It was in use by x.")]
     assert not app_icon().isNull()
+
+
+def test_filter_searches_the_whole_stored_log(qtbot):
+    store = ActivityStore()
+    day = 24 * 3600
+    message = "postgres (pid 611) started listening on TCP port 5432"
+    old = Event(time.time() - 3 * day, LISTEN_STARTED, "tcp", 5432, "127.0.0.1", 611,
+                "postgres", message=message)  # fmt: skip
+    store.add([old])
+    store.add([
+        Event(time.time() - day + i, CONNECTIONS_OPENED, "tcp", None, "", 2211, "firefox",
+              count=3, message=f"firefox (pid 2211) opened 3 TCP connections #{i}")
+        for i in range(1500)
+    ])  # fmt: skip
+    panel = ActivityPanel(store, history_rows=100)
+    qtbot.addWidget(panel)
+    # Opened: the newest 100 lines, plus the old listener line that churn would hide.
+    assert len(panel.events()) == 101
+    assert panel.events()[-1] == old
+
+    panel.connections_box.setChecked(False)
+    qtbot.waitUntil(lambda: panel.visible_messages() == [old.message], timeout=3000)
+    panel.connections_box.setChecked(True)
+
+    qtbot.keyClicks(panel.filter_edit, "#77")  # only in stored lines not on screen yet
+    qtbot.waitUntil(lambda: len(panel.visible_messages()) == 11, timeout=3000)  # 77, 770s
+    assert panel.visible_messages()[0].endswith("#779")
+    assert panel.visible_messages()[-1].endswith("#77")
+
+    panel.filter_edit.setText("nothing like this")
+    qtbot.waitUntil(lambda: not panel.view.isVisibleTo(panel), timeout=3000)
+    assert panel.placeholder.text() == "No events match this filter."
