@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStackedLayout,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -149,6 +150,7 @@ class WatchPanel(QWidget):
         )
         self.empty_label.setObjectName("watchEmpty")
         self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setEnabled(False)
 
         self.mode_combo = QComboBox(self)
@@ -174,8 +176,10 @@ class WatchPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(add_row)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.empty_label)
-        layout.addWidget(self.tree, 1)
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.tree)
+        self._stack.addWidget(self.empty_label)
+        layout.addLayout(self._stack, 1)
         layout.addLayout(action_row)
         layout.addLayout(mode_row)
         self._rebuild()
@@ -257,7 +261,7 @@ class WatchPanel(QWidget):
                 item.setSelected(port == selected)
         for row, port in enumerate(self._ports):
             self._fill_status(self.tree.topLevelItem(row), port)
-        self.empty_label.setVisible(not self._ports)
+        self._stack.setCurrentWidget(self.tree if self._ports else self.empty_label)
         self._sync_buttons()
 
     def _fill_status(self, item: QTreeWidgetItem, port: int) -> None:
