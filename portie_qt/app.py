@@ -19,8 +19,11 @@ SELF_TEST_TIMEOUT_S = 10.0
 REQUIRED_RESOURCES = (
     "ui/main_window.ui",
     "ui/reference_dialog.ui",
+    "ui/unlock_dialog.ui",
     "assets/iana_ports.json",
+    "assets/revoked_serials.txt",
     "assets/icons/portie.svg",
+    "assets/icons/lock.svg",
 )
 
 

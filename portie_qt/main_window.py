@@ -556,13 +556,19 @@ class MainWindow(QMainWindow):
             process_html(endpoint, details, others) + "<hr>" + port_html(endpoint)
         )
 
+    def run_job(self, tag, func, args: tuple, slot) -> None:
+        """Run ``func(*args)`` on the thread pool; ``slot(tag, result)`` gets the result."""
+        job = Job(tag, func, *args)
+        signals = job.signals
+        self._jobs.add(signals)  # keep the signal object alive until it has delivered
+        signals.done.connect(slot)
+        signals.done.connect(lambda *_: self._jobs.discard(signals))
+        self._pool.start(job)
+
     def _fetch_process_details(self, owner) -> None:
         from portie_qt.core.process_control import process_details
 
-        job = Job(owner, process_details, *owner)
-        job.signals.done.connect(self._on_job_process_details)
-        self._jobs.add(job.signals)
-        self._pool.start(job)
+        self.run_job(owner, process_details, owner, self._on_job_process_details)
 
     @Slot(object, object)
     def _on_job_process_details(self, owner, result) -> None:
@@ -653,10 +659,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return
         text = export_text(self.visible_endpoints(), "json" if path.endswith(".json") else "csv")
-        job = Job(path, _write_text, path, text)
-        job.signals.done.connect(self._on_job_exported)
-        self._jobs.add(job.signals)
-        self._pool.start(job)
+        self.run_job(path, _write_text, (path, text), self._on_job_exported)
 
     @Slot(object, object)
     def _on_job_exported(self, path, result) -> None:
@@ -691,7 +694,22 @@ class MainWindow(QMainWindow):
 
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):
             self.model.set_palette(Palette.current())
+        elif event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            # A key activated or removed with `portie license` while the window was open.
+            self._reload_license()
         super().changeEvent(event)
+
+    def _reload_license(self) -> None:
+        # A file read: off the UI thread.
+        self.run_job("license", self.entitlements.store.load, (), self._on_job_license_loaded)
+
+    @Slot(object, object)
+    def _on_job_license_loaded(self, _tag, state) -> None:
+        if isinstance(state, Exception):
+            return
+        ent = self.entitlements
+        if (state.license, state.notice) != (ent.license, ent.notice):
+            ent.reload()
 
 
 def _export_row(e: Endpoint) -> list[str]:
