@@ -306,10 +306,11 @@ class Notification:
 class NotificationPolicy:
     """Decides which refresh events become notifications; at most one per refresh.
 
-    Watched ports are judged on their state (free / who holds them), compared with
-    the previous refresh, so a server with IPv4 and IPv6 sockets is one change, not
-    two. No port is notified more than once per ``per_port_interval`` seconds; the
-    clock is injected so tests need not wait a minute.
+    Watched ports are judged on their state (free / who holds them) against what the
+    user was last told, so a server with IPv4 and IPv6 sockets is one change, not two,
+    and a flap inside the quiet minute is reported once it is over if it still holds.
+    No port is notified more than once per ``per_port_interval`` seconds; the clock is
+    injected so tests need not wait a minute.
     """
 
     def __init__(
@@ -322,32 +323,47 @@ class NotificationPolicy:
         self.mode = NotifyMode(mode)
         self.clock = clock
         self.per_port_interval = per_port_interval
-        self._last_watched: dict[int, WatchStatus] = {}
-        self._last_sent: dict[int, float] = {}
+        self._told: dict[int, WatchStatus] = {}  # watched port -> state last notified
+        self._last_sent: dict[int, float] = {}  # port -> clock() of its last notification
 
     def decide(
         self, events: Iterable[Event], watched: Mapping[int, WatchStatus]
     ) -> list[Notification]:
-        """Notifications for one refresh (zero or one); remembers ``watched`` for next time."""
-        items = self._watched_changes(watched)
-        if self.mode is NotifyMode.BANDS:
-            items += self._new_listeners(events, watched)
-        self._last_watched = dict(watched)
+        """Notifications for one refresh (zero or one), given its events and watched ports."""
         if self.mode is NotifyMode.OFF:
+            # Turning notifications back on starts from what is true then, not a backlog.
+            self._told = dict(watched)
             return []
-        items = self._rate_limited(items)
+        now = self.clock()
+        # A port unpinned and pinned again starts from a fresh baseline.
+        self._told = {port: told for port, told in self._told.items() if port in watched}
+        if len(self._last_sent) > 1000:
+            self._last_sent = {p: t for p, t in self._last_sent.items() if self._quiet(p, now)}
+        items = self._watched_changes(watched, now)
+        if self.mode is NotifyMode.BANDS:
+            items += self._new_listeners(events, watched, now)
         return [_coalesce(items)] if items else []
 
-    def _watched_changes(self, watched: Mapping[int, WatchStatus]) -> list[_Item]:
+    def _quiet(self, port: int, now: float) -> bool:
+        """True while ``port`` is inside its quiet interval after a notification."""
+        last = self._last_sent.get(port)
+        return last is not None and now - last < self.per_port_interval
+
+    def _watched_changes(self, watched: Mapping[int, WatchStatus], now: float) -> list[_Item]:
         items = []
         for port, status in watched.items():
-            before = self._last_watched.get(port)
-            # A port just pinned has no "before": pinning it is not a change.
-            if before is None or before.state_key == status.state_key:
+            told = self._told.get(port)
+            if told is None:
+                # Just pinned (or the first refresh): pinning a port is not a change.
+                self._told[port] = status
                 continue
+            if told.state_key == status.state_key or self._quiet(port, now):
+                continue  # nothing new, or said on a later refresh if it still holds
+            self._told[port] = status
+            self._last_sent[port] = now
             now_text = status.text.removeprefix("in use by ")
-            was_text = before.text.removeprefix("in use by ")
-            if status.busy and before.busy:
+            was_text = told.text.removeprefix("in use by ")
+            if status.busy and told.busy:
                 items.append(_Item(
                     port, f"Port {port} changed owner", f"It was {was_text}, now {now_text}.",
                     f"Port {port} was {was_text}, now {now_text}",
@@ -364,33 +380,22 @@ class NotificationPolicy:
                 ))  # fmt: skip
         return items
 
-    def _new_listeners(self, events: Iterable[Event], watched: Mapping[int, WatchStatus]):
+    def _new_listeners(
+        self, events: Iterable[Event], watched: Mapping[int, WatchStatus], now: float
+    ) -> list[_Item]:
         items = []
-        seen = set()
         for event in events:
             if event.kind not in (LISTEN_STARTED, OWNER_CHANGED) or event.port is None:
                 continue
-            # Watched ports are already covered by their state change above.
-            if event.port in watched or event.port in seen:
+            # Watched ports are covered by their state above; a quiet port stays quiet.
+            if event.port in watched or self._quiet(event.port, now):
                 continue
             if band_of(event.port) not in _NOTIFY_BANDS:
                 continue
-            seen.add(event.port)
+            self._last_sent[event.port] = now
             title = f"New listener on port {event.port}"
             items.append(_Item(event.port, title, event.message, event.message))
         return items
-
-    def _rate_limited(self, items: list[_Item]) -> list[_Item]:
-        now = self.clock()
-        kept = []
-        for item in items:
-            port = item.port
-            last = self._last_sent.get(port)
-            if last is not None and now - last < self.per_port_interval:
-                continue
-            self._last_sent[port] = now
-            kept.append(item)
-        return kept
 
 
 class _Item(NamedTuple):

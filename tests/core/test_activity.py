@@ -334,3 +334,35 @@ def test_wildcard_listener_is_called_out(real_listener_endpoint):
     [event] = events_from_diff(diff(None, Snapshot((exposed,), 1.0)))
     assert event.kind == LISTEN_STARTED
     assert event.message.endswith("at 0.0.0.0 (all interfaces)")
+
+
+def test_a_flap_inside_the_quiet_minute_is_reported_once_it_is_over(real_listener_endpoint):
+    clock = _Clock()
+    policy = NotificationPolicy("watched", clock=clock)
+    free = {3000: WatchStatus(3000)}
+    busy = {3000: _busy(3000, real_listener_endpoint)}
+    policy.decide([], free)
+    assert [n.title for n in policy.decide([], busy)] == ["Port 3000 is now in use"]
+    clock.now += 10
+    assert policy.decide([], free) == []  # went free again within the minute: quiet
+    clock.now += 10
+    assert policy.decide([], free) == []
+    clock.now += 41  # the minute is over and the port is still free: now say so
+    assert [n.title for n in policy.decide([], free)] == ["Port 3000 is free"]
+    clock.now += 61
+    assert policy.decide([], free) == []  # nothing left to say
+
+
+def test_a_flap_back_to_the_notified_state_is_not_news(real_listener_endpoint):
+    clock = _Clock()
+    policy = NotificationPolicy("watched", clock=clock)
+    free = {3000: WatchStatus(3000)}
+    busy = {3000: _busy(3000, real_listener_endpoint)}
+    policy.decide([], free)
+    policy.decide([], busy)
+    clock.now += 10
+    policy.decide([], free)  # quiet
+    clock.now += 10
+    policy.decide([], busy)  # back to what the user was told
+    clock.now += 100
+    assert policy.decide([], busy) == []

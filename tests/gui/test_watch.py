@@ -177,19 +177,20 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(qtbot, watch
     assert len(notifier.sent) == 1
     assert watch.status_text(port) == "free"  # the panel still shows the truth
 
-    clock.now += 45  # over a minute since the last notification for this port
+    clock.now += 45  # the minute is over and the port is still free: now it is said
+    controller.on_snapshot(_snapshot_where(_free(port)))
+    assert notifier.sent[1:] == [(f"Port {port} is free", f"It was in use by {owner}.")]
+
     child = spawn_listener([("tcp", "127.0.0.1", port)])
+    clock.now += 5  # a new owner within the quiet minute: shown, not yet notified
     controller.on_snapshot(_snapshot_where(_listening(port, child.pid)))
     second_owner = f"{psutil.Process(child.pid).name()} (pid {child.pid})"
-    assert [title for title, _ in notifier.sent] == [
-        f"Port {port} is now in use",
-        f"Port {port} is now in use",
-    ]
-    child.stop()
+    assert watch.status_text(port) == f"in use by {second_owner}"
+    assert len(notifier.sent) == 2
     clock.now += 61
-    controller.on_snapshot(_snapshot_where(_free(port)))
-    assert notifier.sent[-1] == (f"Port {port} is free", f"It was in use by {second_owner}.")
-    assert len(notifier.sent) == 3
+    controller.on_snapshot(_snapshot_where(_listening(port, child.pid)))
+    assert notifier.sent[2:] == [(f"Port {port} is now in use", f"In use by {second_owner}.")]
+    child.stop()
 
 
 def test_new_listener_in_registered_band_is_notified_and_logged(qtbot, spawn_listener, config_dir):
