@@ -107,11 +107,25 @@ def _listener_moves(diff: Diff) -> tuple[_Listeners, _Listeners]:
         was, now = _is_listener(old), _is_listener(new)
         # Same socket address, different owner (or a state flip): the old owner let go
         # and the new one took it. Pairing below turns that into one owner_changed.
-        if was and (not now or _owner(old) != _owner(new)):
+        moved = not _same_owner(old, new)
+        if was and (not now or moved):
             _note(gone, old)
-        if now and (not was or _owner(old) != _owner(new)):
+        if now and (not was or moved):
             _note(appeared, new)
     return appeared, gone
+
+
+def _same_owner(old: Endpoint, new: Endpoint) -> bool:
+    """Same process, allowing for a name or start time that could not be read this time.
+
+    The collector reports ``None`` when a lookup fails (the process is busy exiting,
+    or access flickers); that alone is not a change of owner.
+    """
+    if old.pid != new.pid:
+        return False
+    if old.create_time is not None and new.create_time is not None:
+        return old.create_time == new.create_time
+    return True
 
 
 def _listener_events(diff: Diff, now: float) -> list[Event]:
@@ -245,8 +259,11 @@ class WatchStatus:
 
     @property
     def state_key(self) -> tuple:
-        """What a user would call "the state": free, or which processes hold it."""
-        return self.owners
+        """What a user would call "the state": free, or which processes hold it.
+
+        By PID only: a name that could not be read for one refresh is not a new owner.
+        """
+        return tuple(sorted({e.pid or 0 for e in self.endpoints}))
 
     @property
     def text(self) -> str:

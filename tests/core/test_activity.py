@@ -366,3 +366,12 @@ def test_a_flap_back_to_the_notified_state_is_not_news(real_listener_endpoint):
     policy.decide([], busy)  # back to what the user was told
     clock.now += 100
     assert policy.decide([], busy) == []
+
+
+def test_an_unreadable_owner_name_for_a_moment_is_not_an_owner_change(real_listener_endpoint):
+    seen = real_listener_endpoint
+    blurred = seen._replace(process=None, create_time=None, user=None)
+    assert events_from_diff(diff(Snapshot((seen,), 1.0), Snapshot((blurred,), 2.0))) == []
+    reused = seen._replace(process="other", create_time=(seen.create_time or 0) + 5)
+    [event] = events_from_diff(diff(Snapshot((seen,), 1.0), Snapshot((reused,), 2.0)))
+    assert (event.kind, event.previous_pid, event.pid) == (OWNER_CHANGED, seen.pid, seen.pid)
