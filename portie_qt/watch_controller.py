@@ -3,11 +3,24 @@ notifications raised. The window calls ``on_snapshot(snapshot, diff)`` and nothi
 
 The first snapshot only sets the baseline: everything already listening when Portie
 starts is not news, so it is neither logged nor notified.
+
+``create_watch()`` builds the whole set (store, both panels, tray, notifier) for the
+main window::
+
+    watch = create_watch(window)
+    activity_dock.setWidget(watch.activity_panel)
+    watch_dock.setWidget(watch.watch_panel)
+    window.refresh_applied.connect(lambda r: watch.on_snapshot(r.snapshot, r.diff))
+    watch.tray.show_requested.connect(...)   # raise the window
+    watch.tray.pause_toggled.connect(window.set_paused)
+    watch.tray.quit_requested.connect(...)   # quit the app
+    watch.watch_panel.terminate_requested.connect(...)  # the paid terminate flow
+    if watch.notice: window.show_notice(watch.notice)
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 from portie_qt.activity_panel import ActivityPanel
 from portie_qt.core.activity import (
@@ -58,6 +71,7 @@ class WatchController(QObject):
         # Pins live in the watch panel when there is one; otherwise in this list.
         self._watched = list(watched or [])
         self._previous: Snapshot | None = None
+        self._tray_notice = ""
         self._recent_listeners: list[Event] = []
         if store is not None:
             self._recent_listeners = store.recent(
@@ -70,6 +84,24 @@ class WatchController(QObject):
             tray.set_recent_listeners(self._recent_listeners)
         if activity_panel is not None:
             activity_panel.cleared.connect(self._on_activity_panel_cleared)
+
+    @property
+    def notice(self) -> str:
+        """Anything the user should know about the watch machinery ("" when all is well)."""
+        parts = [self.store.notice if self.store is not None else "", self._tray_notice]
+        return " ".join(part for part in parts if part)
+
+    def start_tray(self) -> str:
+        """Show the tray icon; returns (and keeps in ``notice``) why not, if it cannot."""
+        self._tray_notice = self.tray.start() if self.tray is not None else ""
+        return self._tray_notice
+
+    def shutdown(self) -> None:
+        """Hide the tray icon and close the log file (call when the app quits)."""
+        if self.tray is not None:
+            self.tray.hide()
+        if self.store is not None:
+            self.store.close()
 
     def watched_ports(self) -> list[int]:
         return self.watch_panel.ports() if self.watch_panel is not None else list(self._watched)
@@ -129,3 +161,26 @@ class WatchController(QObject):
         self._recent_listeners = []
         if self.tray is not None:
             self.tray.set_recent_listeners([])
+
+
+def create_watch(
+    parent: QObject | None = None, *, settings: QSettings | None = None
+) -> WatchController:
+    """Store, activity and watch panels, tray (shown when the desktop has one), notifier.
+
+    The panels are unparented widgets for the caller to place (e.g. in dock widgets).
+    """
+    store = ActivityStore()
+    tray = Tray()
+    controller = WatchController(
+        store=store,
+        activity_panel=ActivityPanel(store),
+        watch_panel=WatchPanel(settings),
+        tray=tray,
+        notifier=Notifier(tray),
+        parent=parent,
+    )
+    tray.setParent(controller)
+    controller.notifier.setParent(controller)
+    controller.start_tray()
+    return controller

@@ -324,3 +324,24 @@ def test_filter_searches_the_whole_stored_log(qtbot):
     panel.filter_edit.setText("nothing like this")
     qtbot.waitUntil(lambda: not panel.view.isVisibleTo(panel), timeout=3000)
     assert panel.placeholder.text() == "No events match this filter."
+
+
+def test_create_watch_builds_the_set_for_the_window(qtbot, settings, spawn_listener):
+    from portie_qt.watch_controller import create_watch
+
+    watch = create_watch(settings=settings)
+    qtbot.addWidget(watch.activity_panel)
+    qtbot.addWidget(watch.watch_panel)
+    assert watch.activity_panel.objectName() == "activityLog"
+    assert watch.watch_panel.objectName() == "watchPanel"
+    assert watch.notice == NO_TRAY_NOTICE  # offscreen: no tray, and Portie says so
+
+    port = _free_registered_port()
+    watch.watch_panel.add_port(port)
+    watch.on_snapshot(_snapshot_where(_free(port)))
+    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    watch.on_snapshot(_snapshot_where(_listening(port, child.pid)))
+    assert watch.notifier.sent[0][0] == f"Port {port} is now in use"
+    assert any(e.port == port for e in watch.activity_panel.events())
+    assert watch.store.recent(10, text_filter=f"port {port}")
+    watch.shutdown()
