@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 
 from portie_qt.core.activity import NotifyMode, WatchStatus, watched_status
 from portie_qt.core.endpoints import Snapshot
+from portie_qt.core.license import PRICE
 from portie_qt.core.reference import service_label
+from portie_qt.entitlements import lock_icon
 from portie_qt.paths import config_dir
 
 PORTS_KEY = "watch/ports"
@@ -200,6 +202,19 @@ class WatchPanel(QWidget):
 
     def notify_mode(self) -> NotifyMode:
         return NotifyMode(self.mode_combo.currentData())
+
+    def set_locked(self, locked: bool) -> None:
+        """Wear the paid lock mark on Terminate… while process control is locked.
+
+        The button stays enabled and still emits ``terminate_requested``, so the window
+        can explain the unlock (``Entitlements.run_or_offer``) rather than do nothing.
+        """
+        self.terminate_button.setProperty("locked", locked)
+        self.terminate_button.setIcon(lock_icon() if locked else QIcon())
+        tip = "Stop the process holding the selected port"
+        if locked:
+            tip += f" — paid feature, part of the one-time {PRICE} unlock"
+        self.terminate_button.setToolTip(tip)
 
     def add_port(self, port: int) -> bool:
         """Watch ``port``; False (and a message) when invalid, already watched or too many."""

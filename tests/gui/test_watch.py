@@ -119,6 +119,15 @@ def test_watched_port_shows_free_then_in_use_then_free(qtbot, watch, spawn_liste
     [endpoint] = caught.args[0]
     assert (endpoint.pid, endpoint.local_port) == (child.pid, port)
 
+    # Locked copies wear the lock mark but still ask, so the window can offer the unlock.
+    watch.set_locked(True)
+    assert watch.terminate_button.property("locked") is True
+    assert "paid feature" in watch.terminate_button.toolTip()
+    with qtbot.waitSignal(watch.terminate_requested, timeout=2000):
+        qtbot.mouseClick(watch.terminate_button, Qt.MouseButton.LeftButton)
+    watch.set_locked(False)
+    assert "paid" not in watch.terminate_button.toolTip()
+
     child.stop()
     watch.update_snapshot(_snapshot_where(_free(port)))
     assert _status_cell(watch, port) == "free"
