@@ -98,6 +98,13 @@ def read_release_key(pem_path: Path) -> str:
             "(the private one never goes into a build)."
         )
     try:
+        trust.load_public_key(pem)
+    except ValueError:
+        raise BuildError(
+            f"{pem_path} is not an Ed25519 public key in PEM form "
+            "(make one with: python packaging/keygen.py public-key --signing-key VENDOR.pem)."
+        ) from None
+    try:
         trust.resolve_trusted_keys(release=True, release_pem=pem)
     except trust.TrustRootError as exc:
         raise BuildError(str(exc)) from None
