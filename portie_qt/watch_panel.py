@@ -123,7 +123,9 @@ class WatchPanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(self.PORT, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(self.SERVICE, QHeaderView.ResizeMode.ResizeToContents)
+        # The status is what matters in a narrow dock: the service name gives way first.
+        header.setSectionResizeMode(self.SERVICE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(self.SERVICE, 110)
 
         self.port_edit = QLineEdit(self)
         self.port_edit.setObjectName("watchPortEdit")
