@@ -158,6 +158,24 @@ class Target:
         return (self.address, port)
 
 
+def is_this_machine(address: str) -> bool:
+    """True when ``address`` is loopback or one of this machine's own interface addresses."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.is_loopback or ip.is_unspecified:
+        return True
+    import psutil  # only needed here; keeps the scanner's import light for the CLI
+
+    for addrs in psutil.net_if_addrs().values():
+        for entry in addrs:
+            if entry.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    if ipaddress.ip_address(entry.address.split("%", 1)[0]) == ip:
+                        return True
+                except ValueError:
+                    continue
+    return False
+
+
 def _literal(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text.split("%", 1)[0])

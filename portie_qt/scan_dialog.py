@@ -1,0 +1,575 @@
+"""Tools → Scan Remote Host…: a TCP connect scan of another computer, filled in live.
+
+The dialog resolves the host and scans on a ``QThreadPool``: one runnable per batch
+of ports, each running the Qt-free engine (``portie_qt.core.scanner.scan``). Results
+leave the pool only through signals, in small tuples; the UI thread never touches
+a socket. Cancel (or closing the dialog) sets one event every runnable checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from dataclasses import fields
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    QStringListModel,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+)
+
+from portie_qt.core import scanner
+from portie_qt.core.scanner import CLOSED, FILTERED, OPEN, ScanReport, ScanResult, Target
+from portie_qt.settings import open_settings
+from portie_qt.ui_loader import child, load_form
+
+PORT, STATE, SERVICE, BANNER = range(4)
+HEADERS = ("Port", "State", "Service", "Banner")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+# (label, spec) for the preset combo; "custom" leaves the ports field to the user.
+PRESETS = (("Top 100 ports", "top100"), ("Top 1000 ports", "top1000"),
+           ("All ports (1–65535)", "all"), ("Custom…", None))  # fmt: skip
+CUSTOM = len(PRESETS) - 1
+RECENT_KEY = "scan/recent_hosts"
+REMINDED_KEY = "scan/reminded_hosts"
+RECENT_MAX = 10
+MAX_BATCHES = 4  # runnables per scan; the engine keeps thousands of connects in flight each
+MIN_BATCH = 256
+REMINDER = (
+    "Scan only computers you own or have permission to scan: probing other people's "
+    "machines can break network rules or the law."
+)
+_STATE_ORDER = {OPEN: 0, FILTERED: 1, CLOSED: 2}
+
+
+def _row_order(result: ScanResult) -> tuple[int, int]:
+    return _STATE_ORDER[result.state], result.port
+
+
+class ScanResultsModel(QAbstractTableModel):
+    """Scan results: open ports first (by port), then, when shown, filtered and closed."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._open: list[ScanResult] = []
+        self._others: list[ScanResult] = []
+        self._show_all = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._muted = QBrush(QColor("#8a9096"))
+
+    # -- data in --------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._open, self._others = [], []
+        self.endResetModel()
+
+    def add(self, results: tuple[ScanResult, ...]) -> None:
+        """New results from a running scan: open ones slot in by port, others append."""
+        for result in results:
+            if result.state == OPEN:
+                row = self._open_row(result.port)
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._open.insert(row, result)
+                self.endInsertRows()
+        others = [r for r in results if r.state != OPEN]
+        if not others:
+            return
+        if self._show_all:
+            first = self.rowCount()
+            self.beginInsertRows(QModelIndex(), first, first + len(others) - 1)
+            self._others.extend(others)
+            self.endInsertRows()
+        else:
+            self._others.extend(others)
+
+    def finish(self) -> None:
+        """Put closed and filtered rows in their final order once a scan ends."""
+        if self._show_all:
+            self.layoutAboutToBeChanged.emit()
+            self._others.sort(key=_row_order)
+            self.layoutChanged.emit()
+        else:
+            self._others.sort(key=_row_order)
+
+    def set_show_all(self, show: bool) -> None:
+        if show != self._show_all:
+            self.beginResetModel()
+            self._show_all = show
+            self.endResetModel()
+
+    def _open_row(self, port: int) -> int:
+        low, high = 0, len(self._open)
+        while low < high:
+            mid = (low + high) // 2
+            if self._open[mid].port < port:
+                low = mid + 1
+            else:
+                high = mid
+        return low
+
+    # -- data out -------------------------------------------------------------------------
+
+    def results(self) -> list[ScanResult]:
+        """Every result so far (shown or not), ascending by port."""
+        return sorted([*self._open, *self._others], key=lambda r: r.port)
+
+    def counts(self) -> dict[str, int]:
+        counts = {OPEN: len(self._open), CLOSED: 0, FILTERED: 0}
+        for result in self._others:
+            counts[result.state] += 1
+        return counts
+
+    def result_at(self, row: int) -> ScanResult:
+        return self._open[row] if row < len(self._open) else self._others[row - len(self._open)]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        if parent.isValid():
+            return 0
+        return len(self._open) + (len(self._others) if self._show_all else 0)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        result = self.result_at(index.row())
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (f"{result.port}/{result.protocol}", result.state, result.service,
+                    result.banner or "")[column]  # fmt: skip
+        if role == SORT_ROLE:
+            return (result.port, _STATE_ORDER[result.state], result.service,
+                    result.banner or "")[column]  # fmt: skip
+        if role == RESULT_ROLE:
+            return result
+        if role == Qt.ItemDataRole.FontRole and result.state == OPEN and column == STATE:
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and result.state != OPEN:
+            return self._muted
+        if role == Qt.ItemDataRole.ToolTipRole and column == BANNER and result.banner:
+            return result.banner
+        return None
+
+
+# --- work on the pool --------------------------------------------------------------------
+
+
+class _JobSignals(QObject):
+    resolved = Signal(int, object)  # (run id, Target)
+    results_found = Signal(int, object)  # (run id, tuple[ScanResult, ...])
+    progressed = Signal(int, int, int)  # (run id, batch, ports done in that batch)
+    batch_finished = Signal(int, int, object)  # (run id, batch, ScanReport)
+    failed = Signal(int, str)  # (run id, one-sentence message)
+
+
+class _ResolveJob(QRunnable):
+    """Resolve the host off the UI thread (DNS can take seconds)."""
+
+    def __init__(self, run_id: int, host: str, signals: _JobSignals) -> None:
+        super().__init__()
+        self.run_id, self.host, self.signals = run_id, host, signals
+
+    def run(self) -> None:
+        try:
+            target = scanner.resolve_target(self.host)
+            local = scanner.is_this_machine(target.address)
+        except scanner.TargetError as exc:
+            self.signals.failed.emit(self.run_id, str(exc))
+            return
+        self.signals.resolved.emit(self.run_id, (target, local))
+
+
+class _BatchJob(QRunnable):
+    """Scan one batch of ports with the engine; results go out in small tuples."""
+
+    def __init__(self, run_id: int, batch: int, target: Target, ports: list[int], options: dict,
+                 cancel: threading.Event, signals: _JobSignals) -> None:  # fmt: skip
+        super().__init__()
+        self.run_id, self.batch, self.target, self.ports = run_id, batch, target, ports
+        self.options, self.cancel, self.signals = options, cancel, signals
+
+    def run(self) -> None:
+        pending: list[ScanResult] = []
+
+        def send() -> None:
+            if pending:
+                self.signals.results_found.emit(self.run_id, tuple(pending))
+                pending.clear()
+
+        def on_progress(done: int, _total: int, _open: int) -> None:
+            send()
+            self.signals.progressed.emit(self.run_id, self.batch, done)
+
+        try:
+            report = scanner.scan(self.target, self.ports, cancel=self.cancel,
+                                  on_result=pending.append, on_progress=on_progress,
+                                  **self.options)  # fmt: skip
+        except (scanner.ScanError, OSError) as exc:
+            self.signals.failed.emit(self.run_id, f"The scan stopped: {exc}")
+            return
+        send()
+        self.signals.batch_finished.emit(self.run_id, self.batch, report)
+
+
+def split_batches(ports: list[int], count: int) -> list[list[int]]:
+    """``ports`` dealt into ``count`` interleaved batches, so each sees low and high ports."""
+    return [ports[i::count] for i in range(count) if ports[i::count]]
+
+
+# --- the dialog --------------------------------------------------------------------------
+
+
+class ScanDialog(QDialog):
+    """Scan a host's TCP ports and watch the results arrive."""
+
+    scan_finished = Signal(object)  # ScanReport summary of the whole run (merged batches)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ScanDialog")
+        self.setWindowTitle("Scan Remote Host — Portie")
+        form = load_form("scan_dialog.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(form)
+        self.host_edit: QLineEdit = child(form, QLineEdit, "hostEdit")
+        self.preset_combo: QComboBox = child(form, QComboBox, "presetCombo")
+        self.ports_edit: QLineEdit = child(form, QLineEdit, "portsEdit")
+        self.timeout_spin: QDoubleSpinBox = child(form, QDoubleSpinBox, "timeout")
+        self.concurrency_spin: QSpinBox = child(form, QSpinBox, "concurrency")
+        self.banners_check: QCheckBox = child(form, QCheckBox, "bannersCheck")
+        self.reminder_frame: QFrame = child(form, QFrame, "reminderFrame")
+        self.reminder_label: QLabel = child(form, QLabel, "reminderLabel")
+        self.reminder_dismiss: QPushButton = child(form, QPushButton, "reminderDismissButton")
+        self.start_button: QPushButton = child(form, QPushButton, "startButton")
+        self.cancel_button: QPushButton = child(form, QPushButton, "cancelButton")
+        self.progress_bar: QProgressBar = child(form, QProgressBar, "progressBar")
+        self.status_label: QLabel = child(form, QLabel, "statusLabel")
+        self.results_table: QTableView = child(form, QTableView, "resultsTable")
+        self.counts_label: QLabel = child(form, QLabel, "countsLabel")
+        self.show_all_check: QCheckBox = child(form, QCheckBox, "showAllCheck")
+        self.export_csv_button: QPushButton = child(form, QPushButton, "exportCsvButton")
+        self.export_json_button: QPushButton = child(form, QPushButton, "exportJsonButton")
+
+        self.model = ScanResultsModel(self)
+        self.results_table.setModel(self.model)
+        self.results_table.verticalHeader().hide()
+        header = self.results_table.horizontalHeader()
+        header.setSectionResizeMode(BANNER, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(PORT, 90)
+        header.resizeSection(STATE, 80)
+        header.resizeSection(SERVICE, 200)
+        self.reminder_label.setText(REMINDER)
+        self.reminder_frame.hide()
+        for label, spec in PRESETS:
+            self.preset_combo.addItem(label, spec)
+        self.settings, _notice = open_settings()
+        self._recent = QStringListModel(self.recent_hosts(), self)
+        completer = QCompleter(self._recent, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.host_edit.setCompleter(completer)
+        if self._recent.stringList():
+            self.host_edit.setText(self._recent.stringList()[0])
+
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(MAX_BATCHES + 1)
+        self._signals = _JobSignals()
+        self._signals.resolved.connect(self._on_job_resolved)
+        self._signals.results_found.connect(self._on_job_results_found)
+        self._signals.progressed.connect(self._on_job_progressed)
+        self._signals.batch_finished.connect(self._on_job_batch_finished)
+        self._signals.failed.connect(self._on_job_failed)
+        self._run_id = 0
+        self._cancel = threading.Event()
+        self._running = False
+        self._ports: list[int] = []
+        self._target: Target | None = None
+        self._batch_done: dict[int, int] = {}
+        self._reports: dict[int, ScanReport] = {}
+        self._batches = 0
+        self.last_report: ScanReport | None = None
+
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        self.ports_edit.textEdited.connect(self._on_ports_edited)
+        self.start_button.clicked.connect(self.start_scan)
+        self.host_edit.returnPressed.connect(self.start_scan)
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        self.reminder_dismiss.clicked.connect(self.reminder_frame.hide)
+        self.show_all_check.toggled.connect(self.model.set_show_all)
+        self.export_csv_button.clicked.connect(lambda: self._on_export_clicked("csv"))
+        self.export_json_button.clicked.connect(lambda: self._on_export_clicked("json"))
+        self.preset_combo.setCurrentIndex(1)
+        self._on_preset_changed(1)
+        self._update_counts()
+        self.resize(780, 580)
+
+    # -- public -----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def recent_hosts(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        hosts = [value] if isinstance(value, str) else list(value or [])
+        return [h for h in hosts if isinstance(h, str) and h][:RECENT_MAX]
+
+    @Slot()
+    def start_scan(self) -> None:
+        """Check the inputs, then resolve and scan on the pool."""
+        if self._running:
+            return
+        try:
+            ports = scanner.parse_ports(self.ports_edit.text())
+        except scanner.PortSpecError as exc:
+            self._show_error(str(exc))
+            self.ports_edit.setFocus()
+            return
+        host = self.host_edit.text().strip()
+        if not host:
+            self._show_error("Enter a host name or IP address to scan.")
+            self.host_edit.setFocus()
+            return
+        self._run_id += 1
+        self._cancel = threading.Event()
+        self._ports, self._target = ports, None
+        self._batch_done, self._reports, self._batches = {}, {}, 0
+        self.last_report = None
+        self.model.clear()
+        self.progress_bar.setRange(0, 0)  # busy until the host is resolved
+        self._set_running(True)
+        self._show_status(f"Resolving {host}…")
+        self._update_counts()
+        self.pool.start(_ResolveJob(self._run_id, host, self._signals))
+
+    @Slot()
+    def cancel_scan(self) -> None:
+        """Stop every runnable of the current scan; results so far stay listed."""
+        if not self._running:
+            return
+        self._cancel.set()
+        if self._target is None:  # still resolving: nothing to wait for
+            self._finish(cancelled=True)
+        else:
+            self._show_status("Cancelling…")
+
+    def export_results(self, path: str | Path, fmt: str) -> int:
+        """Write every result to ``path`` as ``csv`` or ``json``; return the rows written."""
+        rows = [r.as_dict() for r in self.model.results()]
+        path = Path(path)
+        if fmt == "json":
+            path.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        else:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(ScanResult)])
+                writer.writeheader()
+                writer.writerows(rows)
+        return len(rows)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def done(self, result: int) -> None:
+        """Closing the dialog (Esc, close button) cancels a running scan."""
+        self.cancel_scan()
+        super().done(result)
+
+    def closeEvent(self, event) -> None:  # Qt override
+        self.cancel_scan()
+        super().closeEvent(event)
+
+    # -- pool signals -----------------------------------------------------------------------
+
+    @Slot(int, object)
+    def _on_job_resolved(self, run_id: int, resolved) -> None:
+        if run_id != self._run_id or not self._running:
+            return
+        target, local = resolved
+        self._target = target
+        self._remember(target.host)
+        if not local:
+            self._remind(target)
+        batches = split_batches(
+            self._ports, max(1, min(MAX_BATCHES, len(self._ports) // MIN_BATCH))
+        )
+        self._batches = len(batches)
+        options = {
+            "timeout": self.timeout_spin.value(),
+            "concurrency": max(1, self.concurrency_spin.value() // len(batches)),
+            "banners": self.banners_check.isChecked(),
+        }
+        self.progress_bar.setRange(0, len(self._ports))
+        self.progress_bar.setValue(0)
+        where = (
+            target.address if target.address == target.host else f"{target.host} ({target.address})"
+        )
+        note = f" {target.note}" if target.note else ""
+        self._show_status(f"Scanning {len(self._ports)} ports on {where}…{note}")
+        for number, ports in enumerate(batches):
+            self._batch_done[number] = 0
+            job = _BatchJob(run_id, number, target, ports, options, self._cancel, self._signals)
+            self.pool.start(job)
+
+    @Slot(int, object)
+    def _on_job_results_found(self, run_id: int, results) -> None:
+        if run_id == self._run_id:
+            self.model.add(results)
+            self._update_counts()
+
+    @Slot(int, int, int)
+    def _on_job_progressed(self, run_id: int, batch: int, done: int) -> None:
+        if run_id == self._run_id and self._running:
+            self._batch_done[batch] = done
+            self.progress_bar.setValue(sum(self._batch_done.values()))
+
+    @Slot(int, int, object)
+    def _on_job_batch_finished(self, run_id: int, batch: int, report: ScanReport) -> None:
+        if run_id != self._run_id or not self._running:
+            return
+        self._reports[batch] = report
+        if len(self._reports) == self._batches:
+            self._finish(cancelled=any(r.cancelled for r in self._reports.values()))
+
+    @Slot(int, str)
+    def _on_job_failed(self, run_id: int, message: str) -> None:
+        if run_id != self._run_id or not self._running:
+            return
+        self._cancel.set()  # stop the sibling batches too
+        self._finish(cancelled=True)
+        self._show_error(message)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _finish(self, cancelled: bool) -> None:
+        self.model.finish()
+        self._set_running(False)
+        if self._target is not None and self._reports:
+            elapsed = max(r.elapsed for r in self._reports.values())
+            self.last_report = ScanReport(
+                target=self._target,
+                ports_requested=len(self._ports),
+                open=tuple(r for report in self._reports.values() for r in report.open),
+                closed=tuple(sorted(p for r in self._reports.values() for p in r.closed)),
+                filtered=tuple(sorted(p for r in self._reports.values() for p in r.filtered)),
+                elapsed=elapsed,
+                cancelled=cancelled,
+                notes=(self._target.note,) if self._target.note else (),
+            )
+            self._show_status(self.last_report.summary())
+        else:
+            self._show_status("Scan cancelled." if cancelled else "")
+        if cancelled and self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(0)
+        elif not cancelled:
+            self.progress_bar.setValue(self.progress_bar.maximum())
+        self._update_counts()
+        self.scan_finished.emit(self.last_report)
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for widget in (self.host_edit, self.preset_combo, self.ports_edit, self.timeout_spin,
+                       self.concurrency_spin, self.banners_check):  # fmt: skip
+            widget.setEnabled(not running)
+        if not running:
+            self.ports_edit.setEnabled(True)
+        has_results = not running and bool(self.model.results())
+        self.export_csv_button.setEnabled(has_results)
+        self.export_json_button.setEnabled(has_results)
+
+    def _update_counts(self) -> None:
+        counts = self.model.counts()
+        self.counts_label.setText(
+            f"{counts[OPEN]} open · {counts[CLOSED]} closed · {counts[FILTERED]} filtered"
+        )
+
+    def _show_status(self, text: str) -> None:
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(text)
+
+    def _show_error(self, text: str) -> None:
+        self.status_label.setStyleSheet("color: #c0392b;")
+        self.status_label.setText(text)
+
+    def _remember(self, host: str) -> None:
+        hosts = [host, *(h for h in self.recent_hosts() if h != host)][:RECENT_MAX]
+        self.settings.setValue(RECENT_KEY, hosts)
+        self.settings.sync()
+        self._recent.setStringList(hosts)
+
+    def _remind(self, target: Target) -> None:
+        """First scan of another machine: a one-time, non-blocking reminder for that host."""
+        value = self.settings.value(REMINDED_KEY, [])
+        reminded = [value] if isinstance(value, str) else list(value or [])
+        if target.host in reminded:
+            return
+        self.settings.setValue(REMINDED_KEY, [*reminded, target.host])
+        self.settings.sync()
+        self.reminder_frame.show()
+
+    @Slot(int)
+    def _on_preset_changed(self, index: int) -> None:
+        spec = self.preset_combo.itemData(index)
+        if spec is not None:
+            self.ports_edit.setText(spec)
+
+    @Slot(str)
+    def _on_ports_edited(self, _text: str) -> None:
+        if self.preset_combo.currentIndex() != CUSTOM:
+            self.preset_combo.blockSignals(True)
+            self.preset_combo.setCurrentIndex(CUSTOM)
+            self.preset_combo.blockSignals(False)
+
+    def _on_export_clicked(self, fmt: str) -> None:
+        host = self._target.host if self._target else "scan"
+        suggested = f"portie-scan-{host}.{fmt}".replace(":", "_")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export Scan Results", suggested,
+            "CSV files (*.csv)" if fmt == "csv" else "JSON files (*.json)",
+        )  # fmt: skip
+        if not path:
+            return
+        try:
+            written = self.export_results(path, fmt)
+        except OSError as exc:
+            self._show_error(f"Could not write {path}: {exc.strerror}. Choose another folder.")
+            return
+        self._show_status(f"Saved {written} results to {path}.")
