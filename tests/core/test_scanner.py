@@ -357,7 +357,9 @@ def test_full_range_scan_reports_only_real_listeners(spawn_listener, refused_por
     assert refused_port in report.closed
     # Other programs on this machine may open or close listeners meanwhile: allow both views.
     assert set(report.open_ports) <= before | after
-    assert report.filtered == ()
+    # A listener whose accept queue is full drops SYNs, so it can look filtered (nmap agrees);
+    # any other port on loopback answers at once.
+    assert set(report.filtered) <= before | after
     assert not report.cancelled
 
 
