@@ -55,6 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="output folder")
     parser.add_argument("--work", type=Path, default=REPO / "build", help="scratch folder")
     parser.add_argument("--no-archive", action="store_true", help="skip the .tar.gz / .zip")
+    parser.add_argument(
+        "--full-icu",
+        action="store_true",
+        help="Linux: ship Qt's full 32 MB ICU data instead of the trimmed copy (trim_icu.py)",
+    )
     args = parser.parse_args(argv)
     if args.release and args.public_key is None:
         parser.error("--release needs --public-key VENDOR.pem (the vendor's license public key)")
@@ -121,12 +126,12 @@ def write_build_info(package: Path, release: bool) -> None:
     )
 
 
-def run_pyinstaller(stage: Path, dist: Path, work: Path) -> None:
+def run_pyinstaller(stage: Path, dist: Path, work: Path, full_icu: bool) -> None:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
         raise BuildError("PyInstaller is missing: run  pip install '.[build]'  first.") from None
-    env = dict(os.environ, PORTIE_STAGE=str(stage))
+    env = dict(os.environ, PORTIE_STAGE=str(stage), PORTIE_FULL_ICU="1" if full_icu else "0")
     env.pop("PYTHONPATH", None)  # the spec puts the staged sources first; nothing else
     command = [
         sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
@@ -185,9 +190,10 @@ def cli_executable(dist: Path) -> Path:
     return dist / "Portie" / "portie"
 
 
-def size_mb(path: Path) -> float:
+def size_text(path: Path) -> str:
+    """Total size of the files under ``path`` in MB and in MiB (what ``du -h`` shows)."""
     total = sum(p.lstat().st_size for p in path.rglob("*") if not p.is_dir())
-    return total / 1e6
+    return f"{total / 1e6:.1f} MB ({total / 2**20:.1f} MiB)"
 
 
 def smoke_test(dist: Path, version: str) -> None:
@@ -222,14 +228,14 @@ def build(args: argparse.Namespace) -> int:
         from portie_qt.core import trust
 
         trust.write_release_key(stage / "portie_qt", pem)
-    run_pyinstaller(stage, args.dist, args.work)
+    run_pyinstaller(stage, args.dist, args.work, args.full_icu)
     if sys.platform.startswith("linux"):
         add_linux_desktop_files(args.dist / "Portie", version)
     smoke_test(args.dist, version)
     download = None if args.no_archive else archive(args.dist, version)
     kind = "release" if args.release else "development"
     print(f"build: Portie {version} ({kind} build) in {time.monotonic() - started:.0f} s")
-    print(f"build: bundle {bundle_root(args.dist)}  {size_mb(bundle_root(args.dist)):.1f} MB")
+    print(f"build: bundle {bundle_root(args.dist)}  {size_text(bundle_root(args.dist))}")
     if download is not None:
         print(f"build: download {download}  {download.stat().st_size / 1e6:.1f} MB")
     return 0
