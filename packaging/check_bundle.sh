@@ -7,7 +7,8 @@
 # 2. `portie --self-test` offscreen, then on a real X server (Xvfb, xcb): exit 0, rows > 0
 #    (the self-test itself fails when a .ui file, icon or data file is missing);
 # 3. `portie --list --json` parses and shows a listener this script starts;
-# 4. the bundle's size.
+# 4. install.sh adds the menu entry, icons and command into a scratch home, and removes them;
+# 5. the .tar.gz download unpacks and runs; the sizes.
 # Everything runs from an empty temporary folder with PYTHONPATH unset, so nothing can
 # come from the checkout. Exits non-zero on the first failure.
 set -euo pipefail
@@ -52,6 +53,25 @@ self_test() {  # $1 = label; environment chooses the platform
     echo "ok   --self-test ($1): $out"
 }
 
+# A listener of our own, in a child process, on a loopback port the kernel picks: the
+# window always has a row to show, and --list must find it.
+python3 -I -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+deadline = time.monotonic() + 300  # bounded: ends by itself if forgotten
+while time.monotonic() < deadline:
+    time.sleep(0.2)
+' >"$scratch/listener.port" &
+listener_pid=$!
+port=""
+for _ in $(seq 50); do  # up to 5 s for the child to report its port
+    port=$(head -n1 "$scratch/listener.port" 2>/dev/null || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || fail "the test listener did not start"
+
 QT_QPA_PLATFORM=offscreen self_test offscreen
 
 # A real X server: Xvfb picks a free display and writes its number to fd 3.
@@ -67,23 +87,6 @@ DISPLAY=":$display" QT_QPA_PLATFORM=xcb self_test "Xvfb :$display, xcb"
 kill "$xvfb_pid" && wait "$xvfb_pid" 2>/dev/null || true
 xvfb_pid=""
 
-# A listener of our own, in a child process, on a loopback port the kernel picks.
-python3 -I -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
-print(s.getsockname()[1], flush=True)
-deadline = time.monotonic() + 120  # bounded: ends by itself if forgotten
-while time.monotonic() < deadline:
-    time.sleep(0.2)
-' >"$scratch/listener.port" &
-listener_pid=$!
-port=""
-for _ in $(seq 50); do  # up to 5 s for the child to report its port
-    port=$(head -n1 "$scratch/listener.port" 2>/dev/null || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || fail "the test listener did not start"
 timeout 60 "$exe" --list --json >"$scratch/list.json" 2>"$scratch/list.err" || fail "--list --json exited $?: $(tail -3 "$scratch/list.err")"
 python3 -I - "$scratch/list.json" "$port" "$listener_pid" <<'EOF' || fail "--list --json did not show the test listener"
 import json, sys
@@ -97,8 +100,30 @@ EOF
 kill "$listener_pid" && wait "$listener_pid" 2>/dev/null || true
 listener_pid=""
 
+# The menu installer, into a throw-away home: entry, icons, and a working `portie` link.
+home="$scratch/home"
+mkdir -p "$home"
+HOME="$home" XDG_DATA_HOME="" sh "$bundle/install.sh" >"$scratch/install.log" 2>&1 \
+    || fail "install.sh failed: $(tail -3 "$scratch/install.log")"
+entry="$home/.local/share/applications/portie.desktop"
+grep -qx "Exec=\"$bundle/portie\"" "$entry" || fail "install.sh wrote no Exec line for $bundle/portie"
+[ -f "$home/.local/share/icons/hicolor/256x256/apps/portie.png" ] || fail "install.sh installed no icon"
+out=$(timeout 60 "$home/.local/bin/portie" --version) || fail "the installed portie link did not run"
+[ "$out" = "Portie $version" ] || fail "the installed portie link said '$out'"
+HOME="$home" XDG_DATA_HOME="" sh "$bundle/install.sh" --uninstall >/dev/null \
+    || fail "install.sh --uninstall failed"
+[ ! -e "$entry" ] && [ ! -e "$home/.local/bin/portie" ] || fail "install.sh --uninstall left files"
+echo "ok   install.sh: menu entry, icons and ~/.local/bin/portie; --uninstall removes them"
+
 echo "ok   size: $(du -sh "$bundle" | cut -f1) ($bundle)"
 for archive in "$(dirname "$bundle")"/Portie-*-linux-*.tar.gz; do
-    [ -f "$archive" ] && echo "ok   download: $(du -h "$archive" | cut -f1) ($(basename "$archive"))"
+    [ -f "$archive" ] || continue
+    # The download users get: unpacked elsewhere, it runs by itself.
+    mkdir -p "$scratch/unpacked"
+    tar -xzf "$archive" -C "$scratch/unpacked" || fail "cannot unpack $archive"
+    out=$(timeout 60 "$scratch/unpacked/Portie/portie" --version) \
+        || fail "the unpacked $(basename "$archive") did not start"
+    [ "$out" = "Portie $version" ] || fail "the unpacked bundle said '$out'"
+    echo "ok   download: $(du -h "$archive" | cut -f1) ($(basename "$archive")), unpacks and runs"
 done
 echo "check_bundle: all checks passed"

@@ -16,13 +16,13 @@ bindir="$HOME/.local/bin"
 sizes="16 32 48 64 128 256 512"
 
 refresh_caches() {
-    # Menus pick up changes by themselves on most desktops; these just make it immediate.
+    # Menus pick up changes by themselves on most desktops; this just makes it immediate.
+    # No gtk-update-icon-cache: a cache file in the user's icon folder goes stale and
+    # hides icons other apps install later. Touching the folder prompts a rescan.
     if command -v update-desktop-database >/dev/null 2>&1; then
         update-desktop-database -q "$apps" 2>/dev/null || true
     fi
-    if command -v gtk-update-icon-cache >/dev/null 2>&1; then
-        gtk-update-icon-cache -q -t -f "$icons" 2>/dev/null || true
-    fi
+    touch "$icons" 2>/dev/null || true
 }
 
 if [ "${1:-}" = "--uninstall" ]; then
