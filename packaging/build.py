@@ -221,6 +221,8 @@ def build(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     pem = read_release_key(args.public_key) if args.release else None
+    for old in args.dist.glob(f"Portie-*-{platform_tag()}-*"):
+        old.unlink()  # an archive left from an earlier build must not pass for this one
     stage = args.work / "stage"
     stage_sources(stage)
     write_build_info(stage / "portie_qt", release=args.release)
