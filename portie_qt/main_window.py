@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QDockWidget,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self._setup_status_bar()
         self._setup_actions()
         self._setup_paid_actions()
+        self._setup_watch()
         self._restore_settings()
         self._connect_filters()
 
@@ -193,7 +195,7 @@ class MainWindow(QMainWindow):
                                              "actionReference")  # fmt: skip
         self.action_export = self._action("&Export Visible Rows…", self.export_visible, "Ctrl+E",
                                           "actionExport")  # fmt: skip
-        self.action_quit = self._action("&Quit", self.close, std.Quit, "actionQuit")
+        self.action_quit = self._action("&Quit", self.quit, std.Quit, "actionQuit")
         self.action_copy = self._action("&Copy Row", self.copy_rows, std.Copy, "actionCopyRow")
         self.action_copy_address = self._action("Copy &Address", self.copy_address, None,
                                                 "actionCopyAddress")  # fmt: skip
@@ -287,6 +289,84 @@ class MainWindow(QMainWindow):
         if ent.notice:
             self.show_notice(ent.notice, "license")
 
+    def _setup_watch(self) -> None:
+        """Activity log and watched ports (docks), tray icon and notifications."""
+        from portie_qt.watch_controller import create_watch
+
+        self.watch = watch = create_watch(self, settings=self.settings)
+        self.activity_dock = self._dock("Activity", "activityDock", watch.activity_panel)
+        self.watch_dock = self._dock("Watched Ports", "watchDock", watch.watch_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.watch_dock)
+        self.splitDockWidget(self.activity_dock, self.watch_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.activity_dock, self.watch_dock], [700, 400],
+                         Qt.Orientation.Horizontal)  # fmt: skip
+        self.resizeDocks([self.activity_dock], [190], Qt.Orientation.Vertical)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.activity_dock.toggleViewAction())
+        self.view_menu.addAction(self.watch_dock.toggleViewAction())
+        self.action_close_to_tray = QAction("Close to &Tray", self, checkable=True)
+        self.action_close_to_tray.setObjectName("actionCloseToTray")
+        self.action_close_to_tray.setChecked(read_bool(self.settings, "tray/close_to_tray", False))
+        self.action_close_to_tray.setEnabled(watch.tray is not None and watch.tray.visible)
+        self.action_close_to_tray.toggled.connect(
+            lambda on: self.settings.setValue("tray/close_to_tray", bool(on))
+        )
+        self.view_menu.addAction(self.action_close_to_tray)
+        self.refresh_applied.connect(self._on_window_refresh_applied)
+        if watch.tray is not None:
+            watch.tray.show_requested.connect(self._on_tray_show_requested)
+            watch.tray.pause_toggled.connect(self.set_paused)
+            watch.tray.quit_requested.connect(self.quit)
+        watch.notifier.notified.connect(self._on_notifier_notified)
+        watch.watch_panel.terminate_requested.connect(self._on_watch_terminate_requested)
+        self.entitlements.changed.connect(self._on_entitlements_changed_watch)
+        self._on_entitlements_changed_watch(self.entitlements.unlocked)
+        if watch.notice:
+            self.show_notice(watch.notice, "watch")
+
+    def _dock(self, title: str, name: str, widget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)  # fmt: skip
+        return dock
+
+    @Slot(object)
+    def _on_window_refresh_applied(self, refresh: Refresh) -> None:
+        if not refresh.error:
+            self.watch.on_snapshot(refresh.snapshot, refresh.diff)
+
+    @Slot()
+    def _on_tray_show_requested(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot(str, str)
+    def _on_notifier_notified(self, title: str, message: str) -> None:
+        if self.watch.tray is None or not self.watch.tray.visible:
+            self.statusBar().showMessage(f"{title}: {message}", 8000)
+
+    @Slot(object)
+    def _on_watch_terminate_requested(self, endpoints) -> None:
+        self.entitlements.run_or_offer(
+            "process_control",
+            lambda: self.process_actions.request(endpoints, TERMINATE, self),
+            self,
+        )
+
+    @Slot(bool)
+    def _on_entitlements_changed_watch(self, _unlocked: bool) -> None:
+        self.watch.watch_panel.set_locked(not self.entitlements.allows("process_control"))
+
+    def quit(self) -> None:
+        """Really quit (the tray's Quit, File → Quit), even with close-to-tray on."""
+        self._quitting = True
+        self.close()
+
     @Slot(bool)
     def _on_entitlements_changed(self, unlocked: bool) -> None:
         if unlocked:
@@ -343,6 +423,9 @@ class MainWindow(QMainWindow):
             self.show_notice("Saved window position was unreadable; using the default.")
         if not isinstance(geometry, QByteArray):
             self.resize(1280, 720)
+        window_state = s.value("window/state")
+        if isinstance(window_state, QByteArray):
+            self.restoreState(window_state)
         header_state = s.value("table/header")
         if isinstance(header_state, QByteArray):
             self.table.horizontalHeader().restoreState(header_state)
@@ -364,6 +447,7 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("table/header", self.table.horizontalHeader().saveState())
         for name, box in self.toggles.items():
@@ -385,6 +469,8 @@ class MainWindow(QMainWindow):
 
     def set_paused(self, paused: bool) -> None:
         self.worker.set_paused(paused)
+        if getattr(self, "watch", None) is not None and self.watch.tray is not None:
+            self.watch.tray.set_paused(paused)
         self.action_pause.setChecked(paused)
         self.action_pause.setText("&Resume Updates" if paused else "&Pause Updates")
         self._update_refreshed_label()
@@ -684,9 +770,17 @@ class MainWindow(QMainWindow):
 
     # -- shutdown -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        tray = self.watch.tray
+        if (not getattr(self, "_quitting", False) and self.action_close_to_tray.isChecked()
+                and tray is not None and tray.visible):  # fmt: skip
+            event.ignore()
+            self.hide()
+            tray.show_message("Portie is still running", "Portie keeps watching from the tray.")
+            return
         self.save_settings()
         self.worker.stop()
         self.process_actions.wait_idle(5000)
+        self.watch.shutdown()
         super().closeEvent(event)
 
     def changeEvent(self, event) -> None:

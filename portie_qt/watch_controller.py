@@ -20,7 +20,9 @@ main window::
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from functools import partial
+
+from PySide6.QtCore import QObject, QSettings, QThreadPool, Signal, Slot
 
 from portie_qt.activity_panel import ActivityPanel
 from portie_qt.core.activity import (
@@ -101,6 +103,7 @@ class WatchController(QObject):
         if self.tray is not None:
             self.tray.hide()
         if self.store is not None:
+            QThreadPool.globalInstance().waitForDone(5000)  # pending log writes
             self.store.close()
 
     def watched_ports(self) -> list[int]:
@@ -120,7 +123,8 @@ class WatchController(QObject):
 
         if events:
             if self.store is not None:
-                self.store.add(events)
+                # A disk write: on the pool, never on the UI thread (the store has a lock).
+                QThreadPool.globalInstance().start(partial(self.store.add, events))
                 if self.activity_panel is not None and self.store.notice:
                     self.activity_panel.set_notice(self.store.notice)
             if self.activity_panel is not None:

@@ -352,5 +352,6 @@ def test_create_watch_builds_the_set_for_the_window(qtbot, settings, spawn_liste
     watch.on_snapshot(_snapshot_where(_listening(port, child.pid)))
     assert watch.notifier.sent[0][0] == f"Port {port} is now in use"
     assert any(e.port == port for e in watch.activity_panel.events())
-    assert watch.store.recent(10, text_filter=f"port {port}")
+    # The log is written off the UI thread.
+    qtbot.waitUntil(lambda: bool(watch.store.recent(10, text_filter=f"port {port}")), timeout=3000)
     watch.shutdown()
