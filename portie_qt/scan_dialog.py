@@ -9,6 +9,7 @@ a socket. Cancel (or closing the dialog) sets one event every runnable checks.
 from __future__ import annotations
 
 import csv
+import ctypes
 import json
 import threading
 from dataclasses import fields
@@ -71,6 +72,18 @@ REMINDER = (
 _STATE_ORDER = {OPEN: 0, FILTERED: 1, CLOSED: 2}
 
 
+def emit(signal, *args) -> None:
+    """``signal.emit(*args)``, keeping ``True``'s reference count whole.
+
+    PySide6 6.12.0's ``SignalInstance.emit()`` returns ``True`` without taking a
+    reference, so every discarded result takes one from ``True``; on Python 3.11 a
+    few hundred emits later the interpreter aborts ("bool_dealloc: deallocating True
+    or False"). Giving the reference back is harmless on versions without the bug.
+    """
+    if signal.emit(*args) is True:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+
+
 def _row_order(result: ScanResult) -> tuple[int, int]:
     return _STATE_ORDER[result.state], result.port
 
@@ -116,9 +129,9 @@ class ScanResultsModel(QAbstractTableModel):
     def finish(self) -> None:
         """Put closed and filtered rows in their final order once a scan ends."""
         if self._show_all:
-            self.layoutAboutToBeChanged.emit()
+            emit(self.layoutAboutToBeChanged)
             self._others.sort(key=_row_order)
-            self.layoutChanged.emit()
+            emit(self.layoutChanged)
         else:
             self._others.sort(key=_row_order)
 
@@ -211,9 +224,9 @@ class _ResolveJob(QRunnable):
             target = scanner.resolve_target(self.host)
             local = scanner.is_this_machine(target.address)
         except scanner.TargetError as exc:
-            self.signals.failed.emit(self.run_id, str(exc))
+            emit(self.signals.failed, self.run_id, str(exc))
             return
-        self.signals.resolved.emit(self.run_id, (target, local))
+        emit(self.signals.resolved, self.run_id, (target, local))
 
 
 class _BatchJob(QRunnable):
@@ -230,22 +243,22 @@ class _BatchJob(QRunnable):
 
         def send() -> None:
             if pending:
-                self.signals.results_found.emit(self.run_id, tuple(pending))
+                emit(self.signals.results_found, self.run_id, tuple(pending))
                 pending.clear()
 
         def on_progress(done: int, _total: int, _open: int) -> None:
             send()
-            self.signals.progressed.emit(self.run_id, self.batch, done)
+            emit(self.signals.progressed, self.run_id, self.batch, done)
 
         try:
             report = scanner.scan(self.target, self.ports, cancel=self.cancel,
                                   on_result=pending.append, on_progress=on_progress,
                                   **self.options)  # fmt: skip
         except (scanner.ScanError, OSError) as exc:
-            self.signals.failed.emit(self.run_id, f"The scan stopped: {exc}")
+            emit(self.signals.failed, self.run_id, f"The scan stopped: {exc}")
             return
         send()
-        self.signals.batch_finished.emit(self.run_id, self.batch, report)
+        emit(self.signals.batch_finished, self.run_id, self.batch, report)
 
 
 def split_batches(ports: list[int], count: int) -> list[list[int]]:
@@ -500,7 +513,7 @@ class ScanDialog(QDialog):
         elif not cancelled:
             self.progress_bar.setValue(self.progress_bar.maximum())
         self._update_counts()
-        self.scan_finished.emit(self.last_report)
+        emit(self.scan_finished, self.last_report)
 
     def _set_running(self, running: bool) -> None:
         self._running = running

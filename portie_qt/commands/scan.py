@@ -80,25 +80,28 @@ def _table(report: scanner.ScanReport) -> str:
 def write_json(report: scanner.ScanReport, out) -> None:
     """All scanned ports as a JSON array, ascending by port.
 
-    Written from a per-report template rather than one dict per port: a full scan
-    has 65,535 entries and ``json.dump`` of that many dicts would outlast the scan.
+    Written from per-report templates rather than one dict per port: a full scan has
+    65,535 entries and ``json.dump`` of that many dicts would take longer than the scan.
     """
     target = report.target
     head = f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, "port": '
-    encoded: dict[str, str] = {}
-    rows: list[tuple[int, str]] = []
-    for result in report.open:
-        rows.append((result.port, json.dumps(result.as_dict())))
+    labels = scanner.service_labels()
+    tails: dict[tuple[str, str], str] = {}  # (state, label) -> the rest of the line
+
+    def tail(state: str, label: str) -> str:
+        text = tails.get((state, label))
+        if text is None:
+            text = tails[state, label] = (
+                f', "protocol": "tcp", "state": "{state}", "service": {json.dumps(label)}, '
+                '"banner": null}'
+            )
+        return text
+
+    lines = {r.port: json.dumps(r.as_dict()) for r in report.open}
     for state, ports in ((scanner.CLOSED, report.closed), (scanner.FILTERED, report.filtered)):
-        tail = f', "protocol": "tcp", "state": "{state}", "service": '
         for port in ports:
-            label = scanner.tcp_service(port)
-            text = encoded.get(label)
-            if text is None:
-                text = encoded[label] = json.dumps(label)
-            rows.append((port, f'{head}{port}{tail}{text}, "banner": null}}'))
-    rows.sort()
-    out.write("[\n" + ",\n".join(text for _port, text in rows) + "\n]\n")
+            lines[port] = head + str(port) + tail(state, labels.get(port, ""))
+    out.write("[\n" + ",\n".join([lines[p] for p in sorted(lines)]) + "\n]\n")
 
 
 def run(args: argparse.Namespace) -> int:

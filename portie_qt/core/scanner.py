@@ -331,6 +331,11 @@ def _tcp_labels() -> dict[int, str]:
     return labels
 
 
+def service_labels() -> dict[int, str]:
+    """Port -> TCP service label, for every port that has one (shared; do not modify)."""
+    return _tcp_labels()
+
+
 def tcp_service(port: int) -> str:
     """Service label of a TCP port (the port reference's practical or IANA name, or '')."""
     return _tcp_labels().get(port, "")
@@ -452,7 +457,9 @@ class _Engine:
         self.filtered: list[int] = []
         self.retry: deque[int] = deque()
         self.pending: dict[int, tuple[socket.socket, int]] = {}  # fd -> (sock, port)
-        self.deadlines: deque[tuple[float, int, socket.socket, int]] = deque()
+        # Deadlines of first tries and of retries (which wait half as long), each in
+        # submission order so the earliest is always at the left.
+        self.waves: tuple[deque, deque] = (deque(), deque())
         self.backoffs = 0
 
     # -- submitting ------------------------------------------------------------------------
@@ -523,7 +530,10 @@ class _Engine:
         fd = sock.fileno()
         self.selector.register(fd, selectors.EVENT_WRITE)
         self.pending[fd] = (sock, port)
-        self.deadlines.append((time.monotonic() + self.timeout, fd, sock, port))
+        if port in self.timeouts:
+            self.waves[1].append((time.monotonic() + self.timeout / 2, fd, sock, port))
+        else:
+            self.waves[0].append((time.monotonic() + self.timeout, fd, sock, port))
 
     def _record_connected(self, sock: socket.socket, port: int) -> None:
         state, confirm = _connected_state(sock)
@@ -540,8 +550,9 @@ class _Engine:
     def wait(self, block: bool) -> None:
         """Collect finished connects; expire the overdue ones as filtered."""
         timeout = 0.0
-        if block and self.deadlines:
-            timeout = min(_POLL_SLICE, max(0.0, self.deadlines[0][0] - time.monotonic()))
+        if block:
+            heads = [wave[0][0] for wave in self.waves if wave]
+            timeout = min(_POLL_SLICE, max(0.0, min(heads, default=0.0) - time.monotonic()))
         for key, _mask in self.selector.select(timeout):
             fd = key.fd
             sock, port = self.pending.pop(fd)
@@ -560,8 +571,11 @@ class _Engine:
         self._expire()
 
     def _expire(self) -> None:
-        now = time.monotonic()
-        deadlines, pending = self.deadlines, self.pending
+        for wave in self.waves:
+            self._expire_wave(wave)
+
+    def _expire_wave(self, deadlines: deque) -> None:
+        now, pending = time.monotonic(), self.pending
         while deadlines and (deadlines[0][0] <= now or deadlines[0][2].fileno() == -1):
             _deadline, fd, sock, port = deadlines.popleft()
             if sock.fileno() == -1:  # finished earlier; its fd may already be reused
@@ -569,7 +583,8 @@ class _Engine:
             del pending[fd]
             self.selector.unregister(fd)
             sock.close()  # never connected, so a plain close sends nothing
-            # One lost SYN must not make a port look filtered: try again, like nmap does.
+            # One lost SYN must not make a port look filtered: try again (for half the
+            # timeout), as nmap retransmits.
             tries = self.timeouts[port] = self.timeouts.get(port, 0) + 1
             if tries > self.retries:
                 self.filtered.append(port)
@@ -582,7 +597,8 @@ class _Engine:
             self.selector.unregister(fd)
             sock.close()
         self.pending.clear()
-        self.deadlines.clear()
+        for wave in self.waves:
+            wave.clear()
         self.selector.close()
 
     # -- confirming ------------------------------------------------------------------------
@@ -761,7 +777,7 @@ def scan(
     ``on_result`` gets each ScanResult as it is known (open ones after their banner);
     ``on_progress`` gets ``(done, total, open_so_far)`` a few times a second.
     A port that does not answer within ``timeout`` is tried ``retries`` more times
-    before it is called filtered.
+    (waiting half as long each time) before it is called filtered.
     """
     if isinstance(target, str):
         target = resolve_target(target)
