@@ -9,6 +9,9 @@ from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.reference import lookup
 
 
+CMDLINE_SHOWN = 160
+
+
 def _row(label: str, value) -> str:
     shown = "—" if value in (None, "") else html.escape(str(value))
     return f"<tr><td style='color:gray;padding-right:8px'>{label}</td><td>{shown}</td></tr>"
@@ -64,6 +67,8 @@ def process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
         cmdline = details.cmdline
         if isinstance(cmdline, list | tuple):
             cmdline = " ".join(cmdline)
+        if cmdline and len(cmdline) > CMDLINE_SHOWN:  # the full line is one copy away
+            cmdline = cmdline[: CMDLINE_SHOWN - 1] + "…"
         parts.append("<table>")
         parts += [
             _row("User", details.user),
