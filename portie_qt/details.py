@@ -8,7 +8,6 @@ import html
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.reference import lookup
 
-
 CMDLINE_SHOWN = 160
 
 
