@@ -428,7 +428,11 @@ class MainWindow(QMainWindow):
             self.restoreState(window_state)
         header_state = s.value("table/header")
         if isinstance(header_state, QByteArray):
-            self.table.horizontalHeader().restoreState(header_state)
+            header = self.table.horizontalHeader()
+            if header.restoreState(header_state):
+                # The header remembers the sort indicator; the proxy must sort to match.
+                self.table.sortByColumn(header.sortIndicatorSection(),
+                                        header.sortIndicatorOrder())  # fmt: skip
         splitter_state = s.value("window/splitter")
         if isinstance(splitter_state, QByteArray):
             self.splitter.restoreState(splitter_state)

@@ -130,6 +130,19 @@ def test_toggles_filter_and_persist(qtbot, window, spawn_listener):
     again.close()
 
 
+def test_sort_order_survives_a_restart(qtbot, window):
+    from portie_qt.app import create_main_window
+    from portie_qt.models import PID
+
+    window.table.sortByColumn(PID, Qt.SortOrder.DescendingOrder)
+    window.close()
+    again = create_main_window(start=False)
+    qtbot.addWidget(again)
+    assert again.proxy.sortColumn() == PID
+    assert again.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
+    again.close()
+
+
 def test_worker_stops_within_a_second_on_close(qtbot, window):
     assert window.worker.isRunning()
     started = time.monotonic()
