@@ -108,6 +108,9 @@ HOME="$home" XDG_DATA_HOME="" sh "$bundle/install.sh" >"$scratch/install.log" 2>
 entry="$home/.local/share/applications/portie.desktop"
 grep -qx "Exec=\"$bundle/portie\"" "$entry" || fail "install.sh wrote no Exec line for $bundle/portie"
 [ -f "$home/.local/share/icons/hicolor/256x256/apps/portie.png" ] || fail "install.sh installed no icon"
+if command -v desktop-file-validate >/dev/null; then  # desktop-file-utils, when present
+    desktop-file-validate "$entry" || fail "the installed desktop entry is not valid"
+fi
 out=$(timeout 60 "$home/.local/bin/portie" --version) || fail "the installed portie link did not run"
 [ "$out" = "Portie $version" ] || fail "the installed portie link said '$out'"
 HOME="$home" XDG_DATA_HOME="" sh "$bundle/install.sh" --uninstall >/dev/null \
