@@ -1,0 +1,1 @@
+"""Benchmarks: the figures the README quotes (`python -m benchmarks`)."""

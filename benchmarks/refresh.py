@@ -1,0 +1,83 @@
+"""One refresh (collect + diff) at 10,000 sockets against ss, lsof and bare psutil.
+
+Portie's refresh and bare ``psutil.net_connections()`` are timed in this process,
+alternating with each other. ``ss -tunap`` and ``lsof -n -P -i`` are timed as whole
+processes (spawn to exit, their output read through a pipe): that is how a user runs
+them, and it includes their start-up (about 1 ms for ss). All four name the owning
+process of every socket, so all four walk /proc/*/fd: like is compared with like.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import psutil
+
+from benchmarks.fixture import SocketFixture
+from benchmarks.report import alternate, entry, failed, median_ms, missing_tool, spread
+from portie_qt.core.collector import Collector
+from portie_qt.core.endpoints import diff
+
+SOCKETS = 10_000
+SS = ["ss", "-tunap"]
+LSOF = ["lsof", "-n", "-P", "-i"]
+FIGURE = "one refresh (collect + diff), 10,000 sockets"
+
+
+def _whole_process(argv: list[str]):
+    def run() -> None:
+        subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+
+    return run
+
+
+def measure(rounds: int, sockets: int = SOCKETS) -> dict[str, list[float]]:
+    """Seconds per run for ``refresh``, ``psutil`` and whichever of ss/lsof exist."""
+    collector = Collector()
+    state = {"previous": collector.collect()}  # warm: the process cache is filled once
+
+    def refresh() -> None:
+        snapshot = collector.collect()
+        diff(state["previous"], snapshot)
+        state["previous"] = snapshot
+
+    runs = {"refresh": refresh, "psutil": lambda: psutil.net_connections(kind="inet")}
+    if not missing_tool("ss"):
+        runs["ss"] = _whole_process(SS)
+    if not missing_tool("lsof"):
+        runs["lsof"] = _whole_process(LSOF)
+    with SocketFixture.start(sockets):
+        state["previous"] = collector.collect()
+        runs["psutil"]()
+        times = alternate(runs, rounds)
+        times["_rows"] = [float(len(state["previous"].endpoints))]
+    return times
+
+
+def run(rounds: int = 5, quick: bool = False) -> list[dict]:
+    """Table rows: the refresh against each reference, with the targets of issue 8."""
+    try:
+        times = measure(rounds)
+    except (OSError, RuntimeError) as exc:
+        return [failed(FIGURE, f"The benchmark could not run: {exc}")]
+    ours = median_ms(times["refresh"])
+    rows_seen = int(times["_rows"][0])
+    note = f"{rows_seen} sockets on the machine; {spread(times['refresh'])}"
+    rows = []
+    references = (
+        ("ss", "`ss -tunap` (whole process)", 1.5),
+        ("psutil", "bare `psutil.net_connections()` (in-process)", 1.1),
+        ("lsof", "`lsof -n -P -i` (whole process)", None),
+    )
+    for key, label, limit in references:
+        tool = {"ss": "ss", "lsof": "lsof"}.get(key)
+        target = f"≤ {limit}× {key}" if limit else "—"
+        if tool and missing_tool(tool):
+            rows.append(failed(f"{FIGURE} vs {key}", missing_tool(tool), target))
+            continue
+        reference = median_ms(times[key])
+        ratio = ours / reference
+        rows.append(entry(f"{FIGURE} vs {key}", ours, "ms", reference=f"{label} {reference:.0f} ms",
+                          ratio=ratio, target=target, met=(ratio <= limit) if limit else None,
+                          note=note if key == "ss" else spread(times[key])))  # fmt: skip
+    return rows

@@ -1,0 +1,95 @@
+"""``python -m benchmarks [NAME ...] [--rounds N] [--quick] [--json]``: run and print figures.
+
+Each benchmark is imported only when asked for, so one that cannot load (Qt missing,
+the scanner benchmark not written yet) fills its own row with the reason and the
+others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+
+from benchmarks.report import failed, format_table
+
+# name -> (module, function, what it measures). Functions take (rounds, quick) and return
+# rows; bench_scan's run takes rounds only.
+BENCHMARKS = {
+    "refresh": ("benchmarks.refresh", "run", "one refresh (collect + diff), 10,000 sockets"),
+    "apply": ("benchmarks.ui", "run_apply", "UI-thread time to apply one refresh, 1% churn"),
+    "stall": ("benchmarks.ui", "run_stall", "longest UI-thread stall during a refresh"),
+    "startup": ("benchmarks.app_process", "run_startup", "start to first rows (self-test)"),
+    "idle-cpu": ("benchmarks.app_process", "run_idle_cpu", "CPU while idle-refreshing"),
+    "memory": ("benchmarks.ui", "run_memory", "resident memory with 10,000 rows"),
+    "scan": ("benchmarks.bench_scan", "run", "full loopback scan vs nmap"),
+}
+
+
+def run_one(name: str, rounds: int, quick: bool) -> list[dict]:
+    """Rows of one benchmark; a benchmark that fails to load or run gets a row saying why."""
+    module_name, function, title = BENCHMARKS[name]
+    try:
+        module = importlib.import_module(module_name)
+        bench = getattr(module, function)
+        if name == "scan":
+            return list(bench(rounds=rounds))
+        return list(bench(rounds=rounds, quick=quick))
+    except ModuleNotFoundError as exc:
+        missing = exc.name or "a module"
+        return [failed(title, f"Not measured: {missing} could not be imported ({exc}).")]
+    except Exception as exc:  # one broken benchmark must not hide the others' figures
+        return [failed(title, f"Not measured: {type(exc).__name__}: {exc}.")]
+
+
+def machine() -> str:
+    """One line on what the figures were measured on, and how busy it was."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f} "
+            f"{load[2]:.2f}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure Portie against its targets; each figure with a reference "
+        "measured in the same run.",
+    )
+    names = ", ".join(BENCHMARKS)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"default all of: {names}")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating runs per figure")
+    parser.add_argument("--quick", action="store_true", help="idle CPU over 15 s, not 60 s")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a target is missed or a figure is missing")  # fmt: skip
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        print(f"Unknown benchmark {', '.join(unknown)}: choose from {', '.join(BENCHMARKS)}.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.rounds < 1:
+        print("--rounds must be 1 or more.", file=sys.stderr)
+        return 2
+    before = machine()
+    rows: list[dict] = []
+    for name in args.names or list(BENCHMARKS):
+        print(f"running {name}…", file=sys.stderr, flush=True)
+        rows += run_one(name, args.rounds, args.quick)
+    if args.json:
+        print(json.dumps({"machine": before, "after": machine(), "rows": rows}, indent=1))
+    else:
+        print(f"Machine: {before}\n")
+        print(format_table(rows))
+        print(f"\nFinished: {machine()}")
+    missed = any(row.get("met") is False or row.get("value") is None for row in rows)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
