@@ -450,7 +450,8 @@ class _Engine:
         self.timeouts: dict[int, int] = {}  # port -> times it went unanswered
         self.cancelled = cancelled
         self.selector = selectors.DefaultSelector()
-        self.limit = effective_concurrency(concurrency, self.selector)
+        self.limit = self.max_limit = effective_concurrency(concurrency, self.selector)
+        self.throttled = False
         self.open: list[int] = []
         self.confirm: list[int] = []
         self.closed: list[int] = []
@@ -469,6 +470,7 @@ class _Engine:
 
         This is the hot loop of a full scan: keep the Python per port to a minimum.
         """
+        self.throttled = False
         family, address = self.target.family, self.target.address
         sockaddr = self.target.sockaddr if self.target.scope_id else None
         closed_add, filtered_add = self.closed.append, self.filtered.append
@@ -516,6 +518,7 @@ class _Engine:
 
     def _throttle(self) -> None:
         # Fewer in flight from now on; the pending ones will free descriptors and ports.
+        self.throttled = True
         self.limit = max(1, len(self.pending) - 8)
         if not self.pending:
             self.backoffs += 1
@@ -814,6 +817,10 @@ def scan(
                     i += taken
                 if taken:
                     engine.backoffs = 0
+                if taken and not engine.throttled and engine.limit < engine.max_limit:
+                    # Descriptors came back: creep up again (a little at a time, so a
+                    # machine still short of them is not hit with a burst).
+                    engine.limit = min(engine.max_limit, engine.limit + 1 + engine.limit // 8)
             if engine.pending:
                 more = (i < total or engine.retry) and len(engine.pending) < engine.limit
                 engine.wait(block=not more)

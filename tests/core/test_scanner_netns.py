@@ -236,3 +236,68 @@ def test_target_resolution_of_the_namespace_address(namespace):
     target = resolve_target(f" {namespace.address} ")
     assert target.address == namespace.address
     assert target.note == ""
+
+
+_STARVED_SCAN = r"""
+import json, os, resource, sys, threading, time
+from portie_qt.core import scanner
+
+throttled = []  # how often the scan met EMFILE and held back (counted, not changed)
+_throttle = scanner._Engine._throttle
+def counting_throttle(engine):
+    throttled.append(len(engine.pending))
+    _throttle(engine)
+scanner._Engine._throttle = counting_throttle
+
+address, ports = sys.argv[1], json.loads(sys.argv[2])
+in_use = len(os.listdir("/proc/self/fd"))
+limit = in_use + scanner._FD_RESERVE + 40  # room for about 40 probes at once
+resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+hogged, events = [], []
+
+def hog():
+    # Take every free descriptor shortly after the scan starts, give them back later:
+    # socket() fails with EMFILE meanwhile, and the scan must wait, not misreport.
+    time.sleep(0.2)
+    until = time.monotonic() + 1.5
+    while time.monotonic() < until:  # keep every descriptor the scan gives back
+        try:
+            hogged.append(os.open("/dev/null", os.O_RDONLY))
+        except OSError as exc:
+            if exc.errno not in events:
+                events.append(exc.errno)
+            time.sleep(0.001)
+    for fd in hogged:
+        os.close(fd)
+
+thread = threading.Thread(target=hog)
+thread.start()
+report = scanner.scan(address, ports, timeout=0.5)
+thread.join()
+print(json.dumps({"open": report.open_ports, "closed": report.closed,
+                  "filtered": report.filtered, "hogged": len(hogged), "events": events,
+                  "throttled": len(throttled)}))
+"""
+
+
+def test_running_out_of_descriptors_slows_the_scan_but_never_misreports(namespace):
+    """EMFILE mid-scan: ports are retried once descriptors return, every state still exact."""
+    open_ports = namespace.listen([0, 0])
+    namespace.drop_range(23000, 23199)
+    closed_ports = list(range(24000, 24050))
+    ports = [*open_ports, *range(23000, 23200), *closed_ports]
+    done = subprocess.run(
+        [sys.executable, "-c", _STARVED_SCAN, namespace.address, json.dumps(ports)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["events"] == [24]  # EMFILE: the hog really emptied the table
+    assert result["hogged"] > 0
+    assert result["throttled"] > 0  # the scan itself met EMFILE and backed off
+    assert sorted(result["open"]) == sorted(open_ports)
+    assert result["closed"] == closed_ports
+    assert result["filtered"] == list(range(23000, 23200))
