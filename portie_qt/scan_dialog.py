@@ -108,10 +108,17 @@ class ScanResultsModel(QAbstractTableModel):
         self.endResetModel()
 
     def add(self, results: tuple[ScanResult, ...]) -> None:
-        """New results from a running scan: open ones slot in by port, others append."""
+        """New results from a running scan: open ones slot in by port, others append.
+
+        An open port seen again (its banner arrived) replaces its row.
+        """
         for result in results:
             if result.state == OPEN:
                 row = self._open_row(result.port)
+                if row < len(self._open) and self._open[row].port == result.port:
+                    self._open[row] = result  # the same port again, now with its banner
+                    emit(self.dataChanged, self.index(row, 0), self.index(row, BANNER))
+                    continue
                 self.beginInsertRows(QModelIndex(), row, row)
                 self._open.insert(row, result)
                 self.endInsertRows()

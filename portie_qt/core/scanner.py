@@ -777,7 +777,8 @@ def scan(
 
     ``cancel`` is a ``threading.Event`` or a no-argument callable; once it is set the
     scan closes every socket and returns the partial report (``cancelled=True``).
-    ``on_result`` gets each ScanResult as it is known (open ones after their banner);
+    ``on_result`` gets each ScanResult as it is known, and an open port a second time
+    (same port, now with ``banner``) if its banner grab found one;
     ``on_progress`` gets ``(done, total, open_so_far)`` a few times a second.
     A port that does not answer within ``timeout`` is tried ``retries`` more times
     (waiting half as long each time) before it is called filtered.
@@ -795,7 +796,7 @@ def scan(
     cancelled = _cancel_check(cancel)
     started = time.monotonic()
     engine = _Engine(target, timeout, concurrency, cancelled, max(0, retries))
-    feed = _ResultFeed(target, engine, on_result, on_progress, len(ports), hold_open=banners)
+    feed = _ResultFeed(target, engine, on_result, on_progress, len(ports))
     total, i = len(ports), 0
     was_cancelled = False
     try:
@@ -856,24 +857,17 @@ def scan(
 class _ResultFeed:
     """Passes new results to the caller's callbacks between rounds of the scan loop."""
 
-    def __init__(self, target, engine, on_result, on_progress, total, hold_open):
+    def __init__(self, target, engine, on_result, on_progress, total):
         self.target, self.engine, self.total = target, engine, total
         self.on_result, self.on_progress = on_result, on_progress
-        self.hold_open = hold_open  # open results wait for their banner
         self.sent = {OPEN: 0, CLOSED: 0, FILTERED: 0}
         self.last_progress = 0.0
-
-    def _lists(self):
-        e = self.engine
-        return ((OPEN, e.open), (CLOSED, e.closed), (FILTERED, e.filtered))
 
     def flush(self, final: bool = False) -> None:
         e = self.engine
         if self.on_result is not None:
             host, address = self.target.host, self.target.address
-            for state, ports in self._lists():
-                if state == OPEN and self.hold_open:
-                    continue
+            for state, ports in ((OPEN, e.open), (CLOSED, e.closed), (FILTERED, e.filtered)):
                 for port in ports[self.sent[state] :]:
                     self.on_result(
                         ScanResult(host, address, port, PROTOCOL, state, tcp_service(port))
@@ -887,14 +881,11 @@ class _ResultFeed:
                 self.on_progress(done, self.total, len(e.open) + len(e.confirm))
 
     def finish(self, open_results: tuple[ScanResult, ...]) -> None:
-        """Last round: remaining results (open ones with banners) and a final progress call."""
+        """Last round: what is left, open ports again when a banner came, final progress."""
         if self.on_result is not None:
-            sent_open = self.sent[OPEN]
-            self.hold_open = True
             self.flush()
-            already = set(self.engine.open[:sent_open]) if sent_open else set()
             for result in open_results:
-                if result.port not in already:
+                if result.banner is not None:
                     self.on_result(result)
         if self.on_progress is not None:
             self.flush(final=True)

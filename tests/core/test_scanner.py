@@ -380,11 +380,17 @@ def test_self_connect_is_detected_and_reported_closed():
 def test_banners_report_greetings_and_http_server_headers(service_child):
     greeting = service_child("greeting")
     http = service_child("http")
-    report = scan("127.0.0.1", [greeting, http], banners=True)
+    seen: list[ScanResult] = []
+    report = scan("127.0.0.1", [greeting, http], banners=True, on_result=seen.append)
     banners = {r.port: r.banner for r in report.open}
     assert banners[greeting] == "SSH-2.0-PortieTest_1.0"
     assert banners[http] == "PortieTestHTTP/2.1"
     assert all(r.service == service_label(r.port, "tcp") for r in report.open)
+    # Open ports are reported at once, then again when their banner is known.
+    assert [(r.port, r.banner) for r in seen if r.port == greeting] == [
+        (greeting, None),
+        (greeting, "SSH-2.0-PortieTest_1.0"),
+    ]
 
 
 def test_cancel_mid_scan_returns_promptly_and_closes_every_socket(spawn_listener):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from portie_qt.scan_dialog import CUSTOM, RECENT_KEY, RESULT_ROLE, ScanDialog
 from portie_qt.settings import settings_path
+from tests.core.test_scanner import service_child  # noqa: F401 - a fixture used below
 from tests.licensing import activate_dev_license
 
 
@@ -102,6 +103,18 @@ def test_full_scan_open_ports_first_with_service_labels(qtbot, dialog, spawn_lis
     assert states == sorted(states, key=lambda s: {"open": 0, "filtered": 1, "closed": 2}[s])
     ssh = next(r for r in rows if r[0] == "22/tcp")
     assert ssh[2] == "SSH"
+
+
+def test_banners_fill_in_the_table(qtbot, dialog, service_child):  # noqa: F811
+    greeting = service_child("greeting")
+    http = service_child("http")
+    dialog.banners_check.setChecked(True)
+    run_scan(qtbot, dialog, "127.0.0.1", f"{greeting},{http}")
+    banners = {row[0]: row[3] for row in table_rows(dialog)}
+    assert banners == {
+        f"{greeting}/tcp": "SSH-2.0-PortieTest_1.0",
+        f"{http}/tcp": "PortieTestHTTP/2.1",
+    }
 
 
 def test_cancel_stops_a_running_scan(qtbot, dialog, spawn_listener):
