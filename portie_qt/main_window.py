@@ -322,8 +322,10 @@ class MainWindow(QMainWindow):
         watch.watch_panel.terminate_requested.connect(self._on_watch_terminate_requested)
         self.entitlements.changed.connect(self._on_entitlements_changed_watch)
         self._on_entitlements_changed_watch(self.entitlements.unlocked)
-        if watch.notice:
-            self.show_notice(watch.notice, "watch")
+        if watch.store is not None and watch.store.notice:
+            self.show_notice(watch.store.notice, "watch")  # the activity log has a problem
+        elif watch.notice:  # no tray on this desktop: worth saying once, not a warning
+            self.statusBar().showMessage(watch.notice, 15000)
 
     def _dock(self, title: str, name: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
