@@ -142,6 +142,10 @@ class PortTableModel(QAbstractTableModel):
         self._row_of: dict[tuple, int] = {}
         self._new: set[tuple] = set()
         self.palette = Palette.current()
+        # One bold font for every LISTEN cell: built per call it cost a QFont and a
+        # setBold() per painted cell.
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     # -- Qt model API -------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -179,9 +183,7 @@ class PortTableModel(QAbstractTableModel):
                 return self.palette.listen
             return None
         if role == _Font and endpoint.state == LISTEN and column in (PORT, STATE):
-            font = QFont()
-            font.setBold(True)
-            return font
+            return self._bold
         if role == _Decoration and column == RANGE:
             return self.palette.band_icon[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
         if role == _Align and column in (PORT, PID):
