@@ -612,7 +612,7 @@ class _Engine:
             if self.cancelled():
                 return
             state = _probe_once(self.target, port, self.timeout)
-            (self.open if state == OPEN else self.closed).append(port)
+            {OPEN: self.open, CLOSED: self.closed, FILTERED: self.filtered}[state].append(port)
         self.confirm = []
 
 
