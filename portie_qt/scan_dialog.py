@@ -287,7 +287,7 @@ class ScanDialog(QDialog):
         self.setWindowTitle("Scan Remote Host — Portie")
         form = load_form("scan_dialog.ui", self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(form)
         self.host_edit: QLineEdit = child(form, QLineEdit, "hostEdit")
         self.preset_combo: QComboBox = child(form, QComboBox, "presetCombo")
@@ -310,7 +310,9 @@ class ScanDialog(QDialog):
 
         self.model = ScanResultsModel(self)
         self.results_table.setModel(self.model)
-        self.results_table.verticalHeader().hide()
+        rows = self.results_table.verticalHeader()
+        rows.hide()
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)  # compact, like a list
         header = self.results_table.horizontalHeader()
         header.setSectionResizeMode(BANNER, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(PORT, 90)
@@ -347,7 +349,7 @@ class ScanDialog(QDialog):
         self.last_report: ScanReport | None = None
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
-        self.ports_edit.textEdited.connect(self._on_ports_edited)
+        self.ports_edit.textChanged.connect(self._on_ports_text_changed)
         self.start_button.clicked.connect(self.start_scan)
         self.host_edit.returnPressed.connect(self.start_scan)
         self.cancel_button.clicked.connect(self.cancel_scan)
@@ -572,8 +574,10 @@ class ScanDialog(QDialog):
             self.ports_edit.setText(spec)
 
     @Slot(str)
-    def _on_ports_edited(self, _text: str) -> None:
-        if self.preset_combo.currentIndex() != CUSTOM:
+    def _on_ports_text_changed(self, text: str) -> None:
+        # Any spec other than the preset's own (typed or set) makes the choice "Custom…".
+        spec = self.preset_combo.currentData()
+        if spec is not None and text.strip().lower() != spec:
             self.preset_combo.blockSignals(True)
             self.preset_combo.setCurrentIndex(CUSTOM)
             self.preset_combo.blockSignals(False)

@@ -53,7 +53,7 @@ def run_scan(qtbot, dialog, host: str, spec: str, timeout: int = 20000):
     return finished.args[0]
 
 
-def test_dialog_has_the_named_parts(dialog):
+def test_dialog_has_the_named_parts(qtbot, dialog):
     assert dialog.objectName() == "ScanDialog"
     for name in ("hostEdit", "portsEdit", "presetCombo", "timeout", "concurrency",
                  "startButton", "cancelButton", "progressBar", "resultsTable"):  # fmt: skip
@@ -62,10 +62,11 @@ def test_dialog_has_the_named_parts(dialog):
     assert labels == ["Top 100 ports", "Top 1000 ports", "All ports (1–65535)", "Custom…"]
     dialog.preset_combo.setCurrentIndex(0)
     assert dialog.ports_edit.text() == "top100"
-    dialog.ports_edit.setText("")
-    qtbot_typed = "22,80"
-    dialog.ports_edit.textEdited.emit(qtbot_typed)  # typing switches the preset to custom
+    qtbot.keyClicks(dialog.ports_edit, ",22")  # typing switches the preset to custom
+    assert dialog.ports_edit.text() == "top100,22"
     assert dialog.preset_combo.currentIndex() == CUSTOM
+    dialog.preset_combo.setCurrentIndex(2)
+    assert dialog.ports_edit.text() == "all"
 
 
 def test_scan_of_loopback_listeners_fills_the_table(qtbot, dialog, spawn_listener, refused_port):
