@@ -75,6 +75,9 @@ class WatchController(QObject):
         self._previous: Snapshot | None = None
         self._tray_notice = ""
         self._recent_listeners: list[Event] = []
+        # Log writes run here, one at a time and in order, never on the UI thread.
+        self._writer = QThreadPool(self)
+        self._writer.setMaxThreadCount(1)
         if store is not None:
             self._recent_listeners = store.recent(
                 RECENT_LISTENERS, kinds=[LISTEN_STARTED, OWNER_CHANGED]
@@ -103,8 +106,12 @@ class WatchController(QObject):
         if self.tray is not None:
             self.tray.hide()
         if self.store is not None:
-            QThreadPool.globalInstance().waitForDone(5000)  # pending log writes
+            self.flush()
             self.store.close()
+
+    def flush(self, msecs: int = 5000) -> bool:
+        """Wait for pending activity-log writes (shutdown, tests); True when none is left."""
+        return self._writer.waitForDone(msecs)
 
     def watched_ports(self) -> list[int]:
         return self.watch_panel.ports() if self.watch_panel is not None else list(self._watched)
@@ -124,7 +131,7 @@ class WatchController(QObject):
         if events:
             if self.store is not None:
                 # A disk write: on the pool, never on the UI thread (the store has a lock).
-                QThreadPool.globalInstance().start(partial(self.store.add, events))
+                self._writer.start(partial(self.store.add, events))
                 if self.activity_panel is not None and self.store.notice:
                     self.activity_panel.set_notice(self.store.notice)
             if self.activity_panel is not None:

@@ -242,12 +242,14 @@ def test_new_listener_in_registered_band_is_notified_and_logged(qtbot, spawn_lis
     recent = tray.action_texts(tray.recent_menu)
     assert any(f"port {port}" in text for text in recent)
 
-    # Filtering narrows the view to what the user typed.
+    # Filtering narrows the view to what the user typed (and searches the stored log).
+    controller.flush()
     qtbot.keyClicks(panel.filter_edit, f"port {port}")
     assert panel.visible_messages() == [e.message for e in logged]
     panel.filter_edit.clear()
 
     # A restart reloads history from the file; Clear forgets it everywhere.
+    controller.flush()
     store.close()
     reopened = ActivityStore()
     restarted = ActivityPanel(reopened)
@@ -352,6 +354,6 @@ def test_create_watch_builds_the_set_for_the_window(qtbot, settings, spawn_liste
     watch.on_snapshot(_snapshot_where(_listening(port, child.pid)))
     assert watch.notifier.sent[0][0] == f"Port {port} is now in use"
     assert any(e.port == port for e in watch.activity_panel.events())
-    # The log is written off the UI thread.
-    qtbot.waitUntil(lambda: bool(watch.store.recent(10, text_filter=f"port {port}")), timeout=3000)
+    watch.flush()  # the log is written off the UI thread
+    assert watch.store.recent(10, text_filter=f"port {port}")
     watch.shutdown()
