@@ -114,7 +114,7 @@ def keyed(endpoints) -> dict[tuple, Endpoint]:
     """Map identity key -> endpoint; a repeated key (SO_REUSEPORT) gets an ordinal."""
     out: dict[tuple, Endpoint] = {}
     for endpoint in endpoints:
-        key = endpoint.key
+        key = endpoint[:6]  # == endpoint.key (the first six fields), without a property call
         if key in out:
             n = 1
             while (*key, n) in out:
@@ -146,6 +146,7 @@ def diff(old: Snapshot | None, new: Snapshot) -> Diff:
     changed = {}
     for key, now in after.items():
         was = before.get(key)
-        if was is not None and was != now:
+        # `is not` first: the collector reuses the record of an unchanged socket.
+        if was is not None and was is not now and was != now:
             changed[key] = (was, now)
     return Diff(added, removed, changed)

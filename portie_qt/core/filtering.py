@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portie_qt.core.endpoints import Endpoint
-from portie_qt.core.ranges import Band
+from portie_qt.core.ranges import REGISTERED_MAX, WELL_KNOWN_MAX, Band
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,23 @@ class FilterCriteria:
 
 def band_counts(endpoints, criteria: FilterCriteria) -> dict[Band, int]:
     """How many endpoints per band pass every filter except the band selector."""
-    counts = dict.fromkeys(Band, 0)
-    for endpoint in endpoints:
-        if criteria.matches(endpoint, ignore_band=True):
-            counts[endpoint.band] += 1
-    return counts
+    if criteria.text.strip() or criteria.listening_only:
+        matching = [e for e in endpoints if criteria.matches(e, ignore_band=True)]
+    elif criteria.tcp and criteria.udp and criteria.ipv4 and criteria.ipv6:
+        matching = endpoints  # the default view: every endpoint passes
+    else:
+        protocols = {p for p, on in (("tcp", criteria.tcp), ("udp", criteria.udp)) if on}
+        families = {f for f, on in (("ipv4", criteria.ipv4), ("ipv6", criteria.ipv6)) if on}
+        matching = [e for e in endpoints if e[0] in protocols and e[1] in families]
+    # Bands by comparison, not band_of() per endpoint: this runs on every refresh and
+    # every keystroke in the filter, over up to tens of thousands of endpoints.
+    well_known = registered = dynamic = 0
+    for endpoint in matching:
+        port = endpoint[3]
+        if port <= WELL_KNOWN_MAX:
+            well_known += 1
+        elif port <= REGISTERED_MAX:
+            registered += 1
+        else:
+            dynamic += 1
+    return {Band.WELL_KNOWN: well_known, Band.REGISTERED: registered, Band.DYNAMIC: dynamic}
