@@ -77,6 +77,21 @@ def _table(report: scanner.ScanReport) -> str:
     return "\n".join(lines)
 
 
+class _Tails(dict):
+    """Label -> the end of a JSON line for one state, each encoded once on first use."""
+
+    def __init__(self, state: str):
+        super().__init__()
+        self.state = state
+
+    def __missing__(self, label: str) -> str:
+        text = self[label] = (
+            f', "protocol": "tcp", "state": "{self.state}", "service": {json.dumps(label)}, '
+            '"banner": null}'
+        )
+        return text
+
+
 def write_json(report: scanner.ScanReport, out) -> None:
     """All scanned ports as a JSON array, ascending by port.
 
@@ -85,22 +100,12 @@ def write_json(report: scanner.ScanReport, out) -> None:
     """
     target = report.target
     head = f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, "port": '
-    labels = scanner.service_labels()
-    tails: dict[tuple[str, str], str] = {}  # (state, label) -> the rest of the line
-
-    def tail(state: str, label: str) -> str:
-        text = tails.get((state, label))
-        if text is None:
-            text = tails[state, label] = (
-                f', "protocol": "tcp", "state": "{state}", "service": {json.dumps(label)}, '
-                '"banner": null}'
-            )
-        return text
-
-    lines = {r.port: json.dumps(r.as_dict()) for r in report.open}
+    label = scanner.service_labels().get
+    lines: dict[int, str] = {}
     for state, ports in ((scanner.CLOSED, report.closed), (scanner.FILTERED, report.filtered)):
-        for port in ports:
-            lines[port] = head + str(port) + tail(state, labels.get(port, ""))
+        tails = _Tails(state)
+        lines.update(zip(ports, [f"{head}{p}{tails[label(p, '')]}" for p in ports], strict=True))
+    lines.update((r.port, json.dumps(r.as_dict())) for r in report.open)
     out.write("[\n" + ",\n".join([lines[p] for p in sorted(lines)]) + "\n]\n")
 
 
@@ -120,7 +125,12 @@ def run(args: argparse.Namespace) -> int:
         print(target.note, file=sys.stderr)
     try:
         report = scanner.scan(
-            target, ports, timeout=args.timeout, concurrency=args.concurrency, banners=args.banners
+            target,
+            ports,
+            timeout=args.timeout,
+            concurrency=args.concurrency,
+            banners=args.banners,
+            processes=scanner.parallel_processes(target, len(ports)),
         )
     except scanner.ScanError as exc:
         print(f"portie scan: {exc}", file=sys.stderr)

@@ -30,18 +30,26 @@ import contextlib
 import errno
 import functools
 import ipaddress
+import marshal
 import os
 import re
 import selectors
+import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from portie_qt.core import top_ports
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
 
 PORT_MIN = 0
 PORT_MAX = 65535
@@ -354,9 +362,7 @@ def _open_fd_count() -> int:
 
 def raise_fd_limit() -> int:
     """Raise the soft ``RLIMIT_NOFILE`` toward the hard limit where allowed; return the soft one."""
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits, the selector cap rules instead
+    if resource is None:  # Windows: no rlimits, the selector cap rules instead
         return 2048
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
@@ -462,6 +468,35 @@ class _Engine:
         # submission order so the earliest is always at the left.
         self.waves: tuple[deque, deque] = (deque(), deque())
         self.backoffs = 0
+
+    def run(self, ports: list[int], feed: _ResultFeed) -> bool:
+        """Probe every port (and retries) until done or cancelled; True if cancelled."""
+        total, i = len(ports), 0
+        while True:
+            if self.cancelled():
+                return True
+            has_work = i < total or bool(self.retry)
+            if not has_work and not self.pending:
+                return False
+            room = self.limit - len(self.pending)
+            if has_work and room > 0:
+                if self.retry:
+                    batch = [self.retry.popleft() for _ in range(min(room, len(self.retry)))]
+                    taken = self.submit(batch)
+                    self.retry.extendleft(reversed(batch[taken:]))
+                else:
+                    taken = self.submit(ports[i : i + min(room, _CHUNK)])
+                    i += taken
+                if taken:
+                    self.backoffs = 0
+                if taken and not self.throttled and self.limit < self.max_limit:
+                    # Descriptors came back: creep up again (a little at a time, so a
+                    # machine still short of them is not hit with a burst).
+                    self.limit = min(self.max_limit, self.limit + 1 + self.limit // 8)
+            if self.pending:
+                more = (i < total or self.retry) and len(self.pending) < self.limit
+                self.wait(block=not more)
+            feed.flush()
 
     # -- submitting ------------------------------------------------------------------------
 
@@ -772,6 +807,7 @@ def scan(
     retries: int = 1,
     on_result: Callable[[ScanResult], None] | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    processes: int = 1,
 ) -> ScanReport:
     """TCP connect scan of ``ports`` on ``target``; see the module doc for states and traps.
 
@@ -782,6 +818,8 @@ def scan(
     ``on_progress`` gets ``(done, total, open_so_far)`` a few times a second.
     A port that does not answer within ``timeout`` is tried ``retries`` more times
     (waiting half as long each time) before it is called filtered.
+    ``processes`` > 1 splits the probing across forked worker processes (see
+    ``parallel_processes``); it needs ``os.fork`` and cannot be combined with callbacks.
     """
     if isinstance(target, str):
         target = resolve_target(target)
@@ -793,39 +831,18 @@ def scan(
         raise ValueError("The timeout must be more than 0 seconds.")
     if concurrency is not None and concurrency < 1:
         raise ValueError("Concurrency must be at least 1.")
+    if processes > 1 and (on_result or on_progress or not hasattr(os, "fork")):
+        raise ValueError("Several processes need os.fork and cannot report through callbacks.")
     cancelled = _cancel_check(cancel)
     started = time.monotonic()
     engine = _Engine(target, timeout, concurrency, cancelled, max(0, retries))
     feed = _ResultFeed(target, engine, on_result, on_progress, len(ports))
-    total, i = len(ports), 0
-    was_cancelled = False
+    total = len(ports)
     try:
-        while True:
-            if cancelled():
-                was_cancelled = True
-                break
-            has_work = i < total or bool(engine.retry)
-            if not has_work and not engine.pending:
-                break
-            room = engine.limit - len(engine.pending)
-            if has_work and room > 0:
-                if engine.retry:
-                    batch = [engine.retry.popleft() for _ in range(min(room, len(engine.retry)))]
-                    taken = engine.submit(batch)
-                    engine.retry.extendleft(reversed(batch[taken:]))
-                else:
-                    taken = engine.submit(ports[i : i + min(room, _CHUNK)])
-                    i += taken
-                if taken:
-                    engine.backoffs = 0
-                if taken and not engine.throttled and engine.limit < engine.max_limit:
-                    # Descriptors came back: creep up again (a little at a time, so a
-                    # machine still short of them is not hit with a burst).
-                    engine.limit = min(engine.max_limit, engine.limit + 1 + engine.limit // 8)
-            if engine.pending:
-                more = (i < total or engine.retry) and len(engine.pending) < engine.limit
-                engine.wait(block=not more)
-            feed.flush()
+        if processes > 1 and total > 1:
+            was_cancelled = _run_in_workers(engine, ports, min(processes, total))
+        else:
+            was_cancelled = engine.run(ports, feed)
         engine.close_all()
         if not was_cancelled:
             engine.confirm_local()
@@ -852,6 +869,109 @@ def scan(
         cancelled=was_cancelled,
         notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Forked workers: scanning this machine is kernel work, so it scales with cores
+
+_WORKER_MIN_PORTS = 4096  # below this, forking costs more than it saves
+_WORKER_MAX = 4
+
+
+def parallel_processes(target: Target, port_count: int) -> int:
+    """How many processes a scan should use: more than one only where it pays and is safe.
+
+    Probing this machine over loopback spends its time in the kernel (each SYN and RST
+    is handled inside ``connect()``), so it speeds up with more cores; a remote host's
+    scan waits on the network and would not. Forking is only safe in a process with
+    no other threads and no Qt loaded (the CLI), so anything else gets 1.
+    """
+    if not target.is_loopback or port_count < _WORKER_MIN_PORTS or not hasattr(os, "fork"):
+        return 1
+    if threading.active_count() != 1 or "PySide6.QtCore" in sys.modules:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _WORKER_MAX))
+
+
+def _run_in_workers(engine: _Engine, ports: list[int], workers: int) -> bool:
+    """Probe ``ports`` in ``workers`` forked processes; merge their lists into ``engine``.
+
+    Returns True if cancelled (the workers are then killed; their sockets die with them).
+    """
+    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+    share = max(1, engine.max_limit // workers)
+    try:
+        for index in range(workers):
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(read_fd)
+                _worker_main(engine, ports[index::workers], share, write_fd)
+            os.close(write_fd)
+            children.append((pid, read_fd))
+        _tcp_labels()  # the parent's own work meanwhile: labels for the report
+        return _collect(engine, children)
+    finally:
+        for pid, read_fd in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # a no-op for workers that already exited
+            os.waitpid(pid, 0)
+            os.close(read_fd)
+
+
+def _worker_main(engine: _Engine, ports: list[int], share: int, write_fd: int) -> None:
+    """Body of a forked worker: scan a share of the ports, send the lists, ``_exit``."""
+    code = 0
+    try:
+        mine = _Engine(engine.target, engine.timeout, share, lambda: False, engine.retries)
+        mine.run(ports, _ResultFeed(engine.target, mine, None, None, len(ports)))
+        mine.close_all()
+        payload = marshal.dumps((mine.open, mine.confirm, mine.closed, mine.filtered))
+    except BaseException as exc:  # anything, even Ctrl-C, must reach the parent as text
+        payload = marshal.dumps(
+            str(exc)
+            if isinstance(exc, ScanError)
+            else f"A scan worker stopped unexpectedly ({exc!r}); scan again."
+        )
+        code = 1
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_fd, view) :]
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing the parent's buffers twice
+
+
+def _collect(engine: _Engine, children: list[tuple[int, int]]) -> bool:
+    buffers = {read_fd: bytearray() for _pid, read_fd in children}
+    with selectors.DefaultSelector() as selector:
+        for read_fd in buffers:
+            selector.register(read_fd, selectors.EVENT_READ)
+        open_pipes = len(buffers)
+        while open_pipes:
+            if engine.cancelled():
+                return True
+            for key, _mask in selector.select(_POLL_SLICE):
+                chunk = os.read(key.fd, 1 << 20)
+                if chunk:
+                    buffers[key.fd] += chunk
+                else:
+                    selector.unregister(key.fd)
+                    open_pipes -= 1
+    for data in buffers.values():
+        result = marshal.loads(bytes(data)) if data else "A scan worker died; scan again."
+        if isinstance(result, str):
+            raise ScanError(result)
+        opened, confirm, closed, filtered = result
+        engine.open += opened
+        engine.confirm += confirm
+        engine.closed += closed
+        engine.filtered += filtered
+    return False
 
 
 class _ResultFeed:

@@ -413,6 +413,50 @@ def test_cancel_mid_scan_returns_promptly_and_closes_every_socket(spawn_listener
     assert threading.active_count() == threads_before
 
 
+def test_forked_workers_find_the_same_ports_and_leave_nothing_behind(spawn_listener):
+    child = spawn_listener([("tcp", "127.0.0.1", 0)] * 3)
+    me = psutil.Process()
+    children_before = {p.pid for p in me.children()}
+    fds_before = fd_count()
+    ports = parse_ports("all")
+    alone = scan("127.0.0.1", ports)
+    shared = scan("127.0.0.1", ports, processes=2)
+    assert set(child.ports) <= set(shared.open_ports)
+    assert shared.scanned == alone.scanned == 65535
+    # Other programs' listeners may come and go between the two scans; ours stay.
+    assert set(shared.open_ports) <= listening_ipv4_ports() | set(alone.open_ports)
+    assert fd_count() == fds_before
+    assert {p.pid for p in me.children()} == children_before  # workers reaped
+
+
+def test_cancelling_forked_workers_kills_them_and_closes_everything(spawn_listener):
+    spawn_listener()
+    me = psutil.Process()
+    children_before = {p.pid for p in me.children()}
+    fds_before = fd_count()
+    started = []
+
+    def cancel() -> bool:
+        started.append(None)
+        return len(started) > 2  # a couple of checks in, mid-scan
+
+    report = scan("127.0.0.1", parse_ports("all"), cancel=cancel, processes=2)
+    assert report.cancelled
+    assert fd_count() == fds_before
+    assert {p.pid for p in me.children()} == children_before
+
+
+def test_parallel_processes_only_for_big_scans_of_this_machine():
+    loopback = resolve_target("127.0.0.1")
+    assert scanner.parallel_processes(loopback, 100) == 1
+    assert scanner.parallel_processes(resolve_target("192.0.2.1"), 65535) == 1
+    expected = 1 if threading.active_count() > 1 or "PySide6.QtCore" in sys.modules else None
+    got = scanner.parallel_processes(loopback, 65535)
+    assert got == expected if expected else 1 <= got <= 4
+    with pytest.raises(ValueError, match="callbacks"):
+        scan("127.0.0.1", [1, 2], processes=2, on_progress=lambda *a: None)
+
+
 def test_cancel_before_start_scans_nothing():
     fds_before = fd_count()
     report = scan("127.0.0.1", [1, 2, 3], cancel=lambda: True)
