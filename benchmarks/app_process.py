@@ -24,6 +24,7 @@ from benchmarks.ui import child_env
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SELF_TEST = [sys.executable, "-m", "portie_qt", "--self-test"]
 QT_IMPORT = [sys.executable, "-c", "import PySide6.QtWidgets"]
+STARTUP_SOCKETS = 100
 IDLE_SOCKETS = 1_000
 IDLE_SECONDS, QUICK_IDLE_SECONDS = 60.0, 15.0
 WARM_UP_S = 6.0
@@ -59,10 +60,14 @@ def _qt_import(config: str) -> None:
 
 def run_startup(rounds: int = 5, quick: bool = False) -> list[dict]:
     """`portie --self-test`'s first rows against a bare PySide6 import, alternating."""
-    figure = "start to first rows (`portie --self-test`)"
+    figure = "start to first rows (`portie --self-test`), 100 sockets"
     first_rows: list[float] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="portie-bench-") as config:
+        # A few sockets to show: in a private network namespace there would be none.
+        with (
+            SocketFixture.start(STARTUP_SOCKETS),
+            tempfile.TemporaryDirectory(prefix="portie-bench-") as config,
+        ):
             times = alternate({"self_test": lambda: _self_test(config, first_rows),
                                "qt_import": lambda: _qt_import(config)}, rounds)  # fmt: skip
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:

@@ -5,7 +5,8 @@ waits until the child reports it holds them all: one TCP listener on 127.0.0.1, 
 client/server TCP pairs through it, and about 2% UDP sockets (half bound, half
 connected). The child raises RLIMIT_NOFILE as far as it needs, and exits by itself after
 ``lifetime`` seconds so a crashed benchmark never leaves it behind; the benchmark stops
-it by PID when done.
+it by PID when done. With ``churn`` it replaces that fraction of its TCP pairs every
+second, for figures under a steady trickle of changes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import resource
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -52,31 +55,50 @@ def _raise_fd_limit(needed: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
-def hold(sockets: int, lifetime: float) -> None:
-    """Open the sockets, report them on stdout as one JSON line, then sleep (bounded)."""
+# Linger 0: closing (or being killed) resets the connection instead of leaving TIME_WAIT
+# behind, which would add thousands of rows to the next benchmark for a minute.
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)
+
+
+def _pair(listener: socket.socket) -> list[socket.socket]:
+    # Loopback connect completes at once; accepting right away keeps the backlog short.
+    client = socket.create_connection(listener.getsockname(), timeout=5)
+    server, _peer = listener.accept()
+    for sock in (client, server):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+    return [client, server]
+
+
+def hold(sockets: int, lifetime: float, churn: float = 0.0) -> None:
+    """Open the sockets, report them on stdout as one JSON line, then hold them (bounded).
+
+    ``churn`` > 0 replaces that fraction of the TCP pairs every second, keeping the total
+    steady.
+    """
     pairs, udp = plan(sockets)
     _raise_fd_limit(sockets + 64)
-    held: list[socket.socket] = []
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
-    held.append(listener)
     address = listener.getsockname()
-    for _ in range(pairs):
-        # Loopback connect completes at once; accepting right away keeps the backlog short.
-        client = socket.create_connection(address, timeout=5)
-        server, _peer = listener.accept()
-        held += (client, server)
+    connected = [_pair(listener) for _ in range(pairs)]
+    datagram: list[socket.socket] = []
     for index in range(udp):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", 0))
         if index % 2:
             sock.connect(address)  # a UDP "connection": has a peer, so state CONNECTED
-        held.append(sock)
-    print(json.dumps({"pid": os.getpid(), "sockets": len(held), "port": address[1]}), flush=True)
+        datagram.append(sock)
+    held = 1 + 2 * len(connected) + len(datagram)
+    print(json.dumps({"pid": os.getpid(), "sockets": held, "port": address[1]}), flush=True)
+    replace = int(pairs * churn)
     deadline = time.monotonic() + lifetime
     while time.monotonic() < deadline:  # bounded: a forgotten fixture ends by itself
-        time.sleep(0.5)
+        time.sleep(1.0 if replace else 0.5)
+        for _ in range(min(replace, len(connected))):
+            for sock in connected.pop(random.randrange(len(connected))):
+                sock.close()
+            connected.append(_pair(listener))
 
 
 @dataclass
@@ -89,9 +111,10 @@ class SocketFixture:
     port: int
 
     @classmethod
-    def start(cls, sockets: int, lifetime: float = DEFAULT_LIFETIME_S) -> SocketFixture:
+    def start(cls, sockets: int, lifetime: float = DEFAULT_LIFETIME_S,
+              churn: float = 0.0) -> SocketFixture:  # fmt: skip
         argv = [sys.executable, "-m", "benchmarks.fixture", "--sockets", str(sockets),
-                "--lifetime", str(lifetime)]  # fmt: skip
+                "--lifetime", str(lifetime), "--churn", str(churn)]  # fmt: skip
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -146,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Hold N loopback sockets for benchmarks.")
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--lifetime", type=float, default=DEFAULT_LIFETIME_S)
+    parser.add_argument("--churn", type=float, default=0.0, help="fraction of pairs per second")
     args = parser.parse_args(argv)
-    hold(args.sockets, args.lifetime)
+    hold(args.sockets, args.lifetime, args.churn)
     return 0
 
 

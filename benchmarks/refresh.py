@@ -62,7 +62,7 @@ def run(rounds: int = 5, quick: bool = False) -> list[dict]:
         return [failed(FIGURE, f"The benchmark could not run: {exc}")]
     ours = median_ms(times["refresh"])
     rows_seen = int(times["_rows"][0])
-    note = f"{rows_seen} sockets on the machine; {spread(times['refresh'])}"
+    note = f"{rows_seen} sockets in view; {spread(times['refresh'])}"
     rows = []
     references = (
         ("ss", "`ss -tunap` (whole process)", 1.5),

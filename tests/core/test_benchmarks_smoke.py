@@ -6,11 +6,15 @@ No timing assertions: figures are for `python -m benchmarks`, not for tests.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import psutil
+import pytest
 
 from benchmarks import refresh, run
 from benchmarks.fixture import SocketFixture, plan
+from benchmarks.netns import private_netns
 from benchmarks.report import entry, failed, format_table, missing_tool
 from portie_qt.core.collector import Collector
 from tests.listeners import wait_until
@@ -60,12 +64,24 @@ def test_refresh_benchmark_measures_every_contender_at_small_n():
 
 def test_table_and_json_carry_every_row(capsys, monkeypatch):
     monkeypatch.setitem(run.BENCHMARKS, "demo", ("benchmarks.no_such_module", "run", "demo"))
-    assert run.main(["demo", "--json"]) == 0
+    assert run.main(["demo", "--json", "--no-netns"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["value"] is None and "could not be imported" in rows[0]["note"]
     measured = entry("x", 12.5, "ms", reference="y 10 ms", ratio=1.25, target="≤ 1.5× y", met=True)
     table = format_table([measured, failed("z", "Not measured.")])
     assert "1.25×" in table and "not measured" in table and "Not measured." in table
+
+
+@pytest.mark.netns
+def test_private_namespace_shows_none_of_the_machines_sockets():
+    with SocketFixture.start(20), private_netns() as prefix:  # 20 sockets outside it
+        probe = "print(len(open('/proc/net/tcp').read().splitlines()) - 1)"
+        done = subprocess.run([*prefix, sys.executable, "-c", probe], capture_output=True,
+                              text=True, timeout=30, check=True)  # fmt: skip
+        assert done.stdout.strip() == "0"
+        name = prefix[-1]
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30)
+    assert name not in listed.stdout  # deleted on the way out
 
 
 def test_unknown_benchmark_is_one_sentence_and_exit_2(capsys):
