@@ -229,10 +229,13 @@ class _ResolveJob(QRunnable):
     def run(self) -> None:
         try:
             target = scanner.resolve_target(self.host)
-            local = scanner.is_this_machine(target.address)
         except scanner.TargetError as exc:
             emit(self.signals.failed, self.run_id, str(exc))
             return
+        try:
+            local = scanner.is_this_machine(target.address)
+        except OSError:  # interfaces unreadable: treat it as another machine (remind)
+            local = False
         emit(self.signals.resolved, self.run_id, (target, local))
 
 
@@ -261,8 +264,11 @@ class _BatchJob(QRunnable):
             report = scanner.scan(self.target, self.ports, cancel=self.cancel,
                                   on_result=pending.append, on_progress=on_progress,
                                   **self.options)  # fmt: skip
-        except (scanner.ScanError, OSError) as exc:
-            emit(self.signals.failed, self.run_id, f"The scan stopped: {exc}")
+        except scanner.ScanError as exc:
+            emit(self.signals.failed, self.run_id, str(exc))
+            return
+        except Exception as exc:  # a crashed batch must not leave the dialog waiting forever
+            emit(self.signals.failed, self.run_id, f"The scan stopped: {exc}; scan again.")
             return
         send()
         emit(self.signals.batch_finished, self.run_id, self.batch, report)
@@ -502,14 +508,15 @@ class ScanDialog(QDialog):
         self.model.finish()
         self._set_running(False)
         if self._target is not None and self._reports:
-            elapsed = max(r.elapsed for r in self._reports.values())
+            reports = list(self._reports.values())
+            opened = sorted((r for rep in reports for r in rep.open), key=lambda r: r.port)
             self.last_report = ScanReport(
                 target=self._target,
                 ports_requested=len(self._ports),
-                open=tuple(r for report in self._reports.values() for r in report.open),
-                closed=tuple(sorted(p for r in self._reports.values() for p in r.closed)),
-                filtered=tuple(sorted(p for r in self._reports.values() for p in r.filtered)),
-                elapsed=elapsed,
+                open=tuple(opened),
+                closed=tuple(sorted(p for rep in reports for p in rep.closed)),
+                filtered=tuple(sorted(p for rep in reports for p in rep.filtered)),
+                elapsed=max(rep.elapsed for rep in reports),
                 cancelled=cancelled,
                 notes=(self._target.note,) if self._target.note else (),
             )
