@@ -93,7 +93,7 @@ class TargetError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Port specs
 
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"[0-9]+")  # ASCII only: \d would also match digits of other scripts
 
 
 def _port_number(text: str, part: str) -> int:

@@ -86,6 +86,14 @@ def test_table_shows_open_ports_and_a_summary(licensed, spawn_listener, refused_
     assert lines[-1].startswith("1 open, 1 closed, 0 filtered on 127.0.0.1 in ")
 
 
+def test_ipv6_literal_in_brackets(licensed, spawn_listener):
+    child = spawn_listener([("tcp", "::1", 0)])
+    result = portie("scan", "[::1]", "--ports", str(child.port), "--json")
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["host"], row["address"], row["state"]) == ("::1", "::1", "open")
+
+
 def test_no_open_ports_is_said_plainly(licensed, refused_port):
     result = portie("scan", "127.0.0.1", "--ports", str(refused_port))
     assert result.returncode == 0

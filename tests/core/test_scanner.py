@@ -159,6 +159,7 @@ def test_top_ports_are_ranked_and_start_with_the_usual_suspects():
         ("8o", "'8o'", "is not a port"),
         ("top10", "'top10'", "is not a port"),
         ("+80", "'+80'", "is not a port"),
+        ("٨٠", "'٨٠'", "is not a port"),  # Arabic-Indic digits are not port numbers
     ],
 )
 def test_parse_ports_errors_name_the_bad_part(spec, quoted, says):
