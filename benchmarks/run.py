@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -50,12 +51,20 @@ def run_one(name: str, rounds: int, quick: bool) -> list[dict]:
         return [failed(title, f"Not measured: {type(exc).__name__}: {exc}.")]
 
 
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def machine() -> str:
     """One line on what the figures were measured on, and how busy it was."""
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f} "
-            f"{load[2]:.2f}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")  # fmt: skip
+            f"{platform.python_version()}, PySide6 {_version('PySide6-Essentials')}, psutil "
+            f"{_version('psutil')}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}")  # fmt: skip
 
 
 def _in_netns(names: list[str], args: argparse.Namespace) -> list[dict]:
