@@ -17,10 +17,12 @@ import subprocess
 import sys
 import time
 
-from benchmarks.netns import INSIDE_ENV, private_netns, unavailable_reason
-from benchmarks.report import failed, format_table
-
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if __package__ in (None, ""):  # `python benchmarks/run.py`: make the package importable
+    sys.path.insert(0, _ROOT)
+
+from benchmarks.netns import INSIDE_ENV, private_netns, unavailable_reason  # noqa: E402
+from benchmarks.report import failed, format_table  # noqa: E402
 
 # name -> (module, function, what it measures). Functions take (rounds, quick) and return
 # rows; bench_scan's run takes rounds only.
