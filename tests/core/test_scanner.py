@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import psutil
 import pytest
@@ -106,6 +107,34 @@ def listening_ipv4_ports() -> set[int]:
         if conn.status == psutil.CONN_LISTEN and conn.laddr.ip in ("127.0.0.1", "0.0.0.0", "::"):
             found.add(conn.laddr.port)
     return found
+
+
+class ListeningSampler:
+    """Every port seen listening while a scan runs: other programs' listeners come and go.
+
+    Samples the kernel's table (psutil) about every 10 ms on a helper thread that the
+    ``with`` block starts and always joins; bounded to a minute.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        deadline = time.monotonic() + 60
+        while not self._stop.wait(0.005) and time.monotonic() < deadline:
+            self.seen |= listening_ipv4_ports()
+
+    def __enter__(self) -> ListeningSampler:
+        self.seen |= listening_ipv4_ports()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.seen |= listening_ipv4_ports()
 
 
 # --- port specs --------------------------------------------------------------------------
@@ -350,17 +379,17 @@ def test_full_range_scan_reports_only_real_listeners(spawn_listener, refused_por
     simultaneous open); such a port must never come back open.
     """
     child = spawn_listener([("tcp", "127.0.0.1", 0)] * 4)
-    before = listening_ipv4_ports()
-    report = scan("127.0.0.1", parse_ports("all"))
-    after = listening_ipv4_ports()
+    with ListeningSampler() as listening:
+        report = scan("127.0.0.1", parse_ports("all"))
     assert report.scanned == 65535
     assert set(child.ports) <= set(report.open_ports)
     assert refused_port in report.closed
-    # Other programs on this machine may open or close listeners meanwhile: allow both views.
-    assert set(report.open_ports) <= before | after
+    # Other programs on this machine may open or close listeners meanwhile: any port the
+    # kernel listed as listening during the scan may be open, no other.
+    assert set(report.open_ports) <= listening.seen
     # A listener whose accept queue is full drops SYNs, so it can look filtered (nmap agrees);
     # any other port on loopback answers at once.
-    assert set(report.filtered) <= before | after
+    assert set(report.filtered) <= listening.seen
     assert not report.cancelled
 
 
@@ -420,12 +449,15 @@ def test_forked_workers_find_the_same_ports_and_leave_nothing_behind(spawn_liste
     children_before = {p.pid for p in me.children()}
     fds_before = fd_count()
     ports = parse_ports("all")
-    alone = scan("127.0.0.1", ports)
-    shared = scan("127.0.0.1", ports, processes=2)
+    with ListeningSampler() as listening:
+        alone = scan("127.0.0.1", ports)
+        shared = scan("127.0.0.1", ports, processes=2)
     assert set(child.ports) <= set(shared.open_ports)
+    assert set(child.ports) <= set(alone.open_ports)
     assert shared.scanned == alone.scanned == 65535
-    # Other programs' listeners may come and go between the two scans; ours stay.
-    assert set(shared.open_ports) <= listening_ipv4_ports() | set(alone.open_ports)
+    # Other programs' listeners may come and go meanwhile; nothing else is ever open.
+    assert set(shared.open_ports) <= listening.seen
+    assert set(alone.open_ports) <= listening.seen
     assert fd_count() == fds_before
     assert {p.pid for p in me.children()} == children_before  # workers reaped
 
