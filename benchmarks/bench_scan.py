@@ -84,12 +84,18 @@ def _licensed_env(config: Path) -> dict:
 
 
 def _timed(argv: list[str], env: dict | None = None) -> tuple[float, str]:
+    """Wall time of one whole process (its output read as it comes), and that output.
+
+    Output is decoded after the clock stops: portie's 8 MB of JSON against nmap's few
+    KB of XML would otherwise charge the reader's work to portie.
+    """
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    done = subprocess.run(argv, capture_output=True, env=env, cwd=REPO, timeout=300)
     took = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:4])}… failed: {done.stderr.strip()[:300]}")
-    return took, done.stdout
+        stderr = done.stderr.decode(errors="replace").strip()[:300]
+        raise RuntimeError(f"{' '.join(argv[:4])}… failed: {stderr}")
+    return took, done.stdout.decode()
 
 
 def _portie_open(stdout: str) -> set[int]:
