@@ -9,7 +9,6 @@ a socket. Cancel (or closing the dialog) sets one event every runnable checks.
 from __future__ import annotations
 
 import csv
-import ctypes
 import json
 import threading
 from dataclasses import fields
@@ -72,18 +71,6 @@ REMINDER = (
 _STATE_ORDER = {OPEN: 0, FILTERED: 1, CLOSED: 2}
 
 
-def emit(signal, *args) -> None:
-    """``signal.emit(*args)``, keeping ``True``'s reference count whole.
-
-    PySide6 6.12.0's ``SignalInstance.emit()`` returns ``True`` without taking a
-    reference, so every discarded result takes one from ``True``; on Python 3.11 a
-    few hundred emits later the interpreter aborts ("bool_dealloc: deallocating True
-    or False"). Giving the reference back is harmless on versions without the bug.
-    """
-    if signal.emit(*args) is True:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-
-
 def _row_order(result: ScanResult) -> tuple[int, int]:
     return _STATE_ORDER[result.state], result.port
 
@@ -117,7 +104,7 @@ class ScanResultsModel(QAbstractTableModel):
                 row = self._open_row(result.port)
                 if row < len(self._open) and self._open[row].port == result.port:
                     self._open[row] = result  # the same port again, now with its banner
-                    emit(self.dataChanged, self.index(row, 0), self.index(row, BANNER))
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, BANNER))
                     continue
                 self.beginInsertRows(QModelIndex(), row, row)
                 self._open.insert(row, result)
@@ -136,9 +123,9 @@ class ScanResultsModel(QAbstractTableModel):
     def finish(self) -> None:
         """Put closed and filtered rows in their final order once a scan ends."""
         if self._show_all:
-            emit(self.layoutAboutToBeChanged)
+            self.layoutAboutToBeChanged.emit()
             self._others.sort(key=_row_order)
-            emit(self.layoutChanged)
+            self.layoutChanged.emit()
         else:
             self._others.sort(key=_row_order)
 
@@ -230,13 +217,13 @@ class _ResolveJob(QRunnable):
         try:
             target = scanner.resolve_target(self.host)
         except scanner.TargetError as exc:
-            emit(self.signals.failed, self.run_id, str(exc))
+            self.signals.failed.emit(self.run_id, str(exc))
             return
         try:
             local = scanner.is_this_machine(target.address)
         except OSError:  # interfaces unreadable: treat it as another machine (remind)
             local = False
-        emit(self.signals.resolved, self.run_id, (target, local))
+        self.signals.resolved.emit(self.run_id, (target, local))
 
 
 class _BatchJob(QRunnable):
@@ -253,25 +240,25 @@ class _BatchJob(QRunnable):
 
         def send() -> None:
             if pending:
-                emit(self.signals.results_found, self.run_id, tuple(pending))
+                self.signals.results_found.emit(self.run_id, tuple(pending))
                 pending.clear()
 
         def on_progress(done: int, _total: int, _open: int) -> None:
             send()
-            emit(self.signals.progressed, self.run_id, self.batch, done)
+            self.signals.progressed.emit(self.run_id, self.batch, done)
 
         try:
             report = scanner.scan(self.target, self.ports, cancel=self.cancel,
                                   on_result=pending.append, on_progress=on_progress,
                                   **self.options)  # fmt: skip
         except scanner.ScanError as exc:
-            emit(self.signals.failed, self.run_id, str(exc))
+            self.signals.failed.emit(self.run_id, str(exc))
             return
         except Exception as exc:  # a crashed batch must not leave the dialog waiting forever
-            emit(self.signals.failed, self.run_id, f"The scan stopped: {exc}; scan again.")
+            self.signals.failed.emit(self.run_id, f"The scan stopped: {exc}; scan again.")
             return
         send()
-        emit(self.signals.batch_finished, self.run_id, self.batch, report)
+        self.signals.batch_finished.emit(self.run_id, self.batch, report)
 
 
 def split_batches(ports: list[int], count: int) -> list[list[int]]:
@@ -529,7 +516,7 @@ class ScanDialog(QDialog):
         elif not cancelled:
             self.progress_bar.setValue(self.progress_bar.maximum())
         self._update_counts()
-        emit(self.scan_finished, self.last_report)
+        self.scan_finished.emit(self.last_report)
 
     def _set_running(self, running: bool) -> None:
         self._running = running
