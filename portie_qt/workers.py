@@ -5,12 +5,10 @@ Results leave a thread only through signals carrying immutable data.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QThread, Signal, SignalInstance
+from PySide6.QtCore import QObject, QRunnable, QThread, Signal
 
 from portie_qt.core.collector import Collector
 from portie_qt.core.endpoints import Diff, Snapshot, diff
@@ -18,48 +16,6 @@ from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
 
 DEFAULT_INTERVAL_MS = 3000
-
-
-class _Probe(QObject):
-    fired = Signal()
-
-
-def _repair_signal_emit() -> bool:
-    """Work around PySide6 6.12.0: ``SignalInstance.emit()`` returns True without a new
-    reference, so every emit from Python takes one reference from the bool singleton.
-
-    On Python < 3.12 (where True is not immortal) a few thousand emits deallocate True
-    and abort the app ("Fatal Python error: bool_dealloc"): minutes of normal use, or
-    the second refresh at 10,000 rows. Detected by a probe, so a fixed PySide6 (or an
-    immortal True) leaves ``emit`` alone. True when the repair was installed.
-    """
-    if sys.version_info >= (3, 12) or getattr(SignalInstance.emit, "_portie_repaired", False):
-        return False
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.fired.emit()
-    if sys.getrefcount(True) > before - 8:
-        return False
-    for _ in range(8):  # give back what the probe took
-        _incref(True)
-    original = SignalInstance.emit
-
-    def emit(self, *args):
-        result = original(self, *args)
-        if result is True or result is False:
-            _incref(result)  # the reference PySide6 should have returned
-        return result
-
-    emit._portie_repaired = True
-    SignalInstance.emit = emit
-    return True
-
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-SIGNAL_EMIT_REPAIRED = _repair_signal_emit()
 
 
 @dataclass(frozen=True)
