@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 # Before anything imports Qt: tests run on machines with no display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -34,3 +35,12 @@ def spawn_listener():
     yield start
     for child in started:
         child.stop()
+
+
+@pytest.fixture
+def refused_port():
+    """A port nobody can listen on while the test runs: held by a bound, non-listening socket."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    yield holder.getsockname()[1]
+    holder.close()

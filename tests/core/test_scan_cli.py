@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -33,14 +32,6 @@ def portie(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def licensed():
     activate_dev_license()
-
-
-@pytest.fixture
-def refused_port():
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    yield holder.getsockname()[1]
-    holder.close()
 
 
 def test_locked_scan_says_so_and_exits_3(spawn_listener):

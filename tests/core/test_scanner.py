@@ -91,15 +91,6 @@ def fd_count() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.fixture
-def refused_port():
-    """A port nobody can listen on while the test runs: held by a bound, non-listening socket."""
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    yield holder.getsockname()[1]
-    holder.close()
-
-
 def listening_ipv4_ports() -> set[int]:
     """TCP ports listening where 127.0.0.1 reaches them, per the kernel (psutil)."""
     found = set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -26,14 +25,6 @@ def dialog(qtbot):
     widget.cancel_scan()
     qtbot.waitUntil(lambda: not widget.running, timeout=10000)
     widget.pool.waitForDone(10000)
-
-
-@pytest.fixture
-def refused_port():
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    yield holder.getsockname()[1]
-    holder.close()
 
 
 def table_rows(dialog) -> list[tuple[str, ...]]:
