@@ -126,3 +126,24 @@ def test_unlock_turns_actions_on_without_restart(qtbot, window):
     assert "Grace Hopper" in window.license_label.text()
     window.entitlements.remove()
     assert window.action_kill.property("locked") is True
+
+
+def test_delete_key_terminates_the_selected_rows_process_after_confirming(
+    qtbot, licensed, window, spawn_listener
+):
+    from PySide6.QtCore import Qt
+
+    child = spawn_listener()
+    qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
+    _select_pid(window, child.pid)
+    asked = []
+    window.process_actions.confirm_prompt = lambda targets, action, parent: (
+        asked.append((action, [t.pid for t in targets])) or (True, False)
+    )
+    window.activateWindow()
+    window.table.setFocus()
+    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
+        qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert asked == [("terminate", [child.pid])]
+    assert blocker.args[0][0].gone
+    qtbot.waitUntil(lambda: not child.alive(), timeout=5000)
