@@ -24,9 +24,9 @@ def unavailable_reason() -> str:
     if os.environ.get(INSIDE_ENV):
         return f"already inside the namespace {os.environ[INSIDE_ENV]}"
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return "a private network namespace needs root, so the machine's own sockets count too"
+        return "a private one needs root"
     if not shutil.which("ip"):
-        return "iproute2 (`ip`) is not installed, so the machine's own sockets count too"
+        return "a private one needs iproute2: run `sudo apt-get install iproute2`"
     return ""
 
 

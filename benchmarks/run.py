@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     elif isolated and not why_not:
         where = "a private network namespace" + (" (the scan: in its own)" if names else "")
     else:
-        where = f"the machine's own network namespace ({why_not})"
+        where = f"the machine's own network namespace, other programs' too ({why_not})"
     before = f"{before}; sockets counted in {where}"
     if args.json:
         print(json.dumps({"machine": before, "after": machine(), "rows": rows}, indent=1))
