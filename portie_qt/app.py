@@ -60,9 +60,26 @@ def missing_resources() -> list[str]:
     return missing
 
 
+def no_display_reason(environ=os.environ, platform: str = sys.platform) -> str:
+    """Why a window cannot open here ('' when it can): Qt would abort with a core dump."""
+    if platform != "linux" or environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "Portie needs a graphical desktop, and this session has none (DISPLAY and "
+        "WAYLAND_DISPLAY are unset). In a terminal, use 'portie --list'; over SSH, "
+        "connect with 'ssh -X'."
+    )
+
+
 def run_gui(qt_args: list[str], self_test: bool = False) -> int:
     """Open the window; with ``self_test``, report the first rows and exit."""
     started = _process_start()
+    reason = no_display_reason()
+    if reason:
+        print(f"portie: {reason}", file=sys.stderr)
+        return 1
     app = ensure_application(qt_args)
     window = create_main_window(start=False)
     window.show()

@@ -76,3 +76,14 @@ def test_self_test_fails_with_a_reason_when_a_resource_is_missing(tmp_path, monk
                           cwd=copy)  # fmt: skip
     assert done.returncode != 0
     assert "missing resources" in done.stderr and "reference_dialog.ui" in done.stderr
+
+
+def test_no_desktop_gets_a_sentence_not_a_qt_abort(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
+    env["PORTIE_CONFIG_DIR"] = str(tmp_path / "cfg")
+    done = subprocess.run([sys.executable, "-m", "portie_qt"], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 1
+    assert "needs a graphical desktop" in done.stderr and "portie --list" in done.stderr
+    assert "Traceback" not in done.stderr and "core dumped" not in done.stderr
