@@ -7,7 +7,7 @@ import io
 import json
 import time
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt, QThreadPool, QUrl, Signal, Slot
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QThreadPool, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -163,11 +163,17 @@ class MainWindow(QMainWindow):
         self.ephemeral_label.setToolTip(
             f"Outgoing connections use ports {rng} on this machine (from {rng.source})."
         )
+        # Passing messages get a label of their own: QStatusBar.showMessage() paints over
+        # the normal widgets instead of hiding them.
+        self.message_label = QLabel(objectName="messageLabel")
+        self._message_timer = QTimer(self, singleShot=True)
+        self._message_timer.timeout.connect(self.message_label.clear)
         self.notice_label = QLabel(objectName="noticeLabel")
         self.notice_label.setWordWrap(False)
         self.notice_label.setStyleSheet("color: #b35c00;")
         self.notice_label.hide()
         bar.addWidget(self.counts_label)
+        bar.addWidget(self.message_label)
         bar.addWidget(self.notice_label, 1)
         bar.addPermanentWidget(self.ephemeral_label)
         bar.addPermanentWidget(self.refreshed_label)
@@ -324,8 +330,8 @@ class MainWindow(QMainWindow):
         self._on_entitlements_changed_watch(self.entitlements.unlocked)
         if watch.store is not None and watch.store.notice:
             self.show_notice(watch.store.notice, "watch")  # the activity log has a problem
-        elif watch.notice:  # no tray on this desktop: worth saying once, not a warning
-            self.statusBar().showMessage(watch.notice, 15000)
+        elif watch.notice:  # no tray on this desktop: worth saying where events go, calmly
+            watch.activity_panel.set_notice(watch.notice)
 
     def _dock(self, title: str, name: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -350,7 +356,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_notifier_notified(self, title: str, message: str) -> None:
         if self.watch.tray is None or not self.watch.tray.visible:
-            self.statusBar().showMessage(f"{title}: {message}", 8000)
+            self.flash(f"{title}: {message}", 8000)
 
     @Slot(object)
     def _on_watch_terminate_requested(self, endpoints) -> None:
@@ -387,7 +393,7 @@ class MainWindow(QMainWindow):
         """Terminate or kill the owners of the selected rows (each process once)."""
         endpoints = [e for e in self.selected_endpoints() if e.pid is not None]
         if not endpoints:
-            self.statusBar().showMessage("No process to stop: select a row with an owner.", 4000)
+            self.flash("No process to stop: select a row with an owner.", 4000)
             return False
         return self.process_actions.request(endpoints, action, self)
 
@@ -396,7 +402,7 @@ class MainWindow(QMainWindow):
         if outcomes:
             message = " ".join(o.message for o in outcomes)
             if all(o.gone for o in outcomes):
-                self.statusBar().showMessage(message, 8000)
+                self.flash(message, 8000)
             else:
                 self.show_notice(message, "process")
 
@@ -543,6 +549,11 @@ class MainWindow(QMainWindow):
         stamp = time.strftime("%H:%M:%S", time.localtime(self.snapshot.taken_at))
         state = "paused" if self.worker.paused else f"every {self._interval_ms // 1000} s"
         self.refreshed_label.setText(f"Updated {stamp} ({state})")
+
+    def flash(self, text: str, msecs: int = 5000) -> None:
+        """A passing message in the status bar (copied, exported, process stopped…)."""
+        self.message_label.setText(f"· {text}")
+        self._message_timer.start(msecs)
 
     def show_notice(self, text: str, source: str = "refresh") -> None:
         self.notice_label.setText(f"⚠ {text}")
@@ -709,13 +720,13 @@ class MainWindow(QMainWindow):
         if endpoints:
             lines = ["\t".join(HEADERS)] + ["\t".join(_export_row(e)) for e in endpoints]
             QGuiApplication.clipboard().setText("\n".join(lines))
-            self.statusBar().showMessage(f"Copied {len(endpoints)} row(s)", 3000)
+            self.flash(f"Copied {len(endpoints)} row(s)", 3000)
 
     def copy_address(self) -> None:
         endpoint = self.current_endpoint()
         if endpoint:
             QGuiApplication.clipboard().setText(endpoint.local)
-            self.statusBar().showMessage(f"Copied {endpoint.local}", 3000)
+            self.flash(f"Copied {endpoint.local}", 3000)
 
     def open_in_browser(self) -> None:
         endpoint = self.current_endpoint()
@@ -758,7 +769,7 @@ class MainWindow(QMainWindow):
         if isinstance(result, OSError):
             self.show_notice(f"Could not save {path}: {result.strerror or result}.", "export")
         else:
-            self.statusBar().showMessage(f"Exported {result} rows to {path}", 5000)
+            self.flash(f"Exported {result} rows to {path}", 5000)
 
     def show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox

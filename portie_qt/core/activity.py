@@ -193,6 +193,10 @@ def _connection_events(diff: Diff, now: float) -> list[Event]:
         (CONNECTIONS_CLOSED, "closed", closed),
     ):
         for (protocol, pid, process), count in sorted(table.items(), key=_count_order):
+            if pid is None:
+                # No owner: the server side of connections still in a listen queue, or
+                # another user's process. Neither says who did what, so it is noise here.
+                continue
             noun = "connection" if protocol == "tcp" else "socket"
             plural = noun if count == 1 else noun + "s"
             events.append(Event(
