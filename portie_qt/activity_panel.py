@@ -239,7 +239,11 @@ class ActivityPanel(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.view.header()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(ActivityModel.TIME, QHeaderView.ResizeMode.ResizeToContents)
+        # A fixed width from the widest time format: ResizeToContents would measure every
+        # row of a 50,000-event log on each insert.
+        header.setSectionResizeMode(ActivityModel.TIME, QHeaderView.ResizeMode.Fixed)
+        widest = self.view.fontMetrics().horizontalAdvance("Wed 30 Sep 00:00  ")
+        header.resizeSection(ActivityModel.TIME, widest + 2 * self.view.indentation())
 
         self.placeholder = QLabel(EMPTY_TEXT, self)
         self.placeholder.setObjectName("activityPlaceholder")
