@@ -104,6 +104,10 @@ class RefreshWorker(QThread):
             self.refreshed.emit(Refresh(previous, empty, criteria, counts, message))
             return
         change = diff(self._previous, snapshot)
+        for endpoint in change.added.values():
+            # Look the service labels up here (the first one loads the port data), so the
+            # UI thread's paint only meets warm caches.
+            endpoint.service  # noqa: B018
         self._previous = snapshot
         with self._lock:
             criteria = self._criteria
