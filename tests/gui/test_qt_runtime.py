@@ -21,6 +21,19 @@ for n in range(20000):  # about 17 hours of refreshes every 3 s
 print(len(seen))
 """
 
+_VOID_CALLS_MANY = """
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication([])
+label = QLabel()
+invalid = QModelIndex()
+for n in range(20000):  # void calls and empty QVariants, as every refresh makes
+    label.setText(str(n))
+    label.setToolTip("")
+    invalid.data()
+print("ok")
+"""
+
 
 def test_signals_can_be_emitted_for_hours_without_crashing_python():
     # PySide6 6.12.0 leaked a reference to True per emit: Python 3.11 aborted with
@@ -29,3 +42,11 @@ def test_signals_can_be_emitted_for_hours_without_crashing_python():
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "40000"
+
+
+def test_void_qt_calls_for_hours_without_crashing_python():
+    # The same release also dropped a reference to None on every void call: "none_dealloc".
+    done = subprocess.run([sys.executable, "-c", _VOID_CALLS_MANY], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
