@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -83,6 +84,31 @@ def _in_netns(names: list[str], args: argparse.Namespace) -> list[dict]:
         return [failed(BENCHMARKS[n][2], f"Not measured: {reason}.") for n in names]
 
 
+# Reference tools and the Debian package that brings each.
+_REFERENCE_PACKAGES = {"nmap": "nmap", "ss": "iproute2", "lsof": "lsof", "ip": "iproute2"}
+
+
+def _install_references(names: list[str]) -> None:
+    """On a fresh Debian machine, as root, install the reference tools the run needs.
+
+    Without root or apt-get the affected rows say what to install instead."""
+    wanted = {"nmap"} if "scan" in names else set()
+    if "refresh" in names:
+        wanted |= {"ss", "lsof"}
+    missing = sorted({_REFERENCE_PACKAGES[t] for t in wanted if shutil.which(t) is None})
+    if not missing or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return
+    print(f"installing {' '.join(missing)} with apt-get…", file=sys.stderr, flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", *missing]):  # fmt: skip
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            print(f"could not install {' '.join(missing)}: {done.stderr.strip()[-300:]}",
+                  file=sys.stderr)  # fmt: skip
+            return
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -107,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1:
         print("--rounds must be 1 or more.", file=sys.stderr)
         return 2
-    before = machine()
     names = args.names or list(BENCHMARKS)
+    if not os.environ.get(INSIDE_ENV):
+        _install_references(names)
+    before = machine()
     # The scanner benchmark builds namespaces of its own, so it runs where it was started.
     isolated = [n for n in names if n != "scan"]
     inside = os.environ.get(INSIDE_ENV)
