@@ -28,7 +28,11 @@ def _needed_resources() -> list[str]:
     from portie_qt.app import REQUIRED_RESOURCES
 
     names = {f"ui/{p.name}" for p in (ROOT / "ui").glob("*.ui")}
-    names |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "assets").rglob("*") if p.is_file()}
+    names |= {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "assets").rglob("*")
+        if p.is_file() and "screenshots" not in p.parts  # the README's pictures, not the app's
+    }
     names |= set(REQUIRED_RESOURCES)
     names |= {f"assets/icons/portie-{size}.png" for size in ICON_SIZES}
     names |= {"assets/icons/portie.svg", "assets/icons/portie.ico", "assets/icons/portie.icns"}
