@@ -44,3 +44,11 @@ def refused_port():
     holder.bind(("127.0.0.1", 0))
     yield holder.getsockname()[1]
     holder.close()
+
+
+@pytest.fixture
+def licensed(config_dir):
+    """Paid features unlocked with a development-signed key in this test's config dir."""
+    from tests.licensing import activate_dev_license
+
+    return activate_dev_license("Ada Lovelace", "ada@example.com")

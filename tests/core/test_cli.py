@@ -7,11 +7,7 @@ import subprocess
 import sys
 
 from portie_qt import __version__
-
-
-def portie(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "portie_qt", *args], capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+from tests.portie_cli import run_portie as portie
 
 
 def test_list_json_parses_and_contains_a_test_listener(spawn_listener):

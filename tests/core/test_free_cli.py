@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from portie_qt.core.process_control import port_in_use
-from tests.licensing import activate_dev_license
 from tests.listeners import wait_until
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def portie(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    """Run ``python -m portie_qt ARGS`` with this test's PORTIE_CONFIG_DIR."""
-    return subprocess.run(
-        [sys.executable, "-m", "portie_qt", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-        env=os.environ.copy(),
-    )
-
-
-@pytest.fixture
-def licensed():
-    activate_dev_license()
+from tests.portie_cli import run_portie as portie
 
 
 def test_free_yes_stops_the_listener_and_frees_the_port(licensed, spawn_listener):

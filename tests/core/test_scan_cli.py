@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from portie_qt.core.license import LOCKED_MESSAGE
-from tests.licensing import activate_dev_license
+from tests.portie_cli import run_portie as portie
 
-REPO = Path(__file__).resolve().parents[2]
 KEYS = {"host", "address", "port", "protocol", "state", "service", "banner"}
-
-
-def portie(*args: str) -> subprocess.CompletedProcess:
-    """Run ``python -m portie_qt ARGS`` with this test's PORTIE_CONFIG_DIR."""
-    return subprocess.run(
-        [sys.executable, "-m", "portie_qt", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env=os.environ.copy(),
-    )
-
-
-@pytest.fixture
-def licensed():
-    activate_dev_license()
 
 
 def test_locked_scan_says_so_and_exits_3(spawn_listener):

@@ -8,7 +8,6 @@ from PySide6.QtCore import QItemSelectionModel
 
 from portie_qt.models import ENDPOINT_ROLE
 from tests.gui.conftest import rows_for
-from tests.licensing import activate_dev_license
 
 
 def _select_pid(win, pid):
@@ -22,11 +21,6 @@ def _select_pid(win, pid):
             )
             selection.select(index, flags)
             win.table.setCurrentIndex(index)
-
-
-@pytest.fixture
-def licensed(config_dir):
-    return activate_dev_license("Ada Lovelace", "ada@example.com")
 
 
 def _menu_actions(win):
