@@ -14,12 +14,11 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QSplitter,
     QTextBrowser,
-    QVBoxLayout,
 )
 
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.reference import PortInfo, data_source, lookup, search
-from portie_qt.ui_loader import child, load_form
+from portie_qt.ui_loader import child, embed_form
 
 
 def entry_html(info: PortInfo, in_use: list[Endpoint]) -> str:
@@ -65,10 +64,7 @@ class ReferenceDialog(QDialog):
         self.setObjectName("ReferenceDialog")
         self.setWindowTitle("Port Reference — Portie")
         self._endpoints = endpoints
-        form = load_form("reference_dialog.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(form)
+        form = embed_form("reference_dialog.ui", self, (0, 0, 0, 0))
         self.search_edit: QLineEdit = child(form, QLineEdit, "searchEdit")
         self.results: QListWidget = child(form, QListWidget, "resultsList")
         self.entry_view: QTextBrowser = child(form, QTextBrowser, "entryView")

@@ -42,13 +42,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
-    QVBoxLayout,
 )
 
 from portie_qt.core import scanner
 from portie_qt.core.scanner import CLOSED, FILTERED, OPEN, ScanReport, ScanResult, Target
 from portie_qt.settings import open_settings
-from portie_qt.ui_loader import child, load_form
+from portie_qt.ui_loader import child, embed_form
 
 PORT, STATE, SERVICE, BANNER = range(4)
 HEADERS = ("Port", "State", "Service", "Banner")
@@ -278,10 +277,7 @@ class ScanDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("ScanDialog")
         self.setWindowTitle("Scan Remote Host — Portie")
-        form = load_form("scan_dialog.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(form)
+        form = embed_form("scan_dialog.ui", self, (6, 6, 6, 6))
         self.host_edit: QLineEdit = child(form, QLineEdit, "hostEdit")
         self.preset_combo: QComboBox = child(form, QComboBox, "presetCombo")
         self.ports_edit: QLineEdit = child(form, QLineEdit, "portsEdit")

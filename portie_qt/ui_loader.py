@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from portie_qt.paths import resource_path
 
@@ -27,6 +27,15 @@ def load_form(name: str, parent: QWidget | None = None) -> QWidget:
     if widget is None:
         raise OSError(f"Cannot load {path}: {_loader.errorString()}")
     return widget
+
+
+def embed_form(name: str, dialog: QWidget, margins: tuple[int, int, int, int]) -> QWidget:
+    """Load ``ui/<name>`` and make it fill ``dialog`` (a QDialog subclass) with ``margins``."""
+    form = load_form(name, dialog)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(*margins)
+    layout.addWidget(form)
+    return form
 
 
 def child(root: QWidget, kind: type, name: str):

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStyle,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -33,7 +32,7 @@ from portie_qt.core.license import (
     verify,
 )
 from portie_qt.entitlements import Entitlements, lock_icon
-from portie_qt.ui_loader import child, load_form
+from portie_qt.ui_loader import child, embed_form
 
 # Status label looks, by the dynamic property "tone" (kept in code so tests can read it).
 _TONES = {"hint": "", "error": "color: #b3261e;", "ok": "color: #1e7d32;"}
@@ -55,10 +54,7 @@ class UnlockDialog(QDialog):
         self._entitlements = entitlements
         self._feature: str | None = None
 
-        self.form = load_form("unlock_dialog.ui", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.addWidget(self.form)
+        self.form = embed_form("unlock_dialog.ui", self, (16, 14, 16, 14))
         self.feature_label = child(self.form, QLabel, "featureLabel")
         self.offer_label = child(self.form, QLabel, "offerLabel")
         self.state_frame = child(self.form, QFrame, "stateFrame")
