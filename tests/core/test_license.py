@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import stat
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from portie_qt.core import license as lic
 from portie_qt.core import trust
 from tests.licensing import DEV_SIGNING_KEY, REPO_ROOT, dev_signing_key, issue_dev_key
+from tests.portie_cli import run_portie
 
 # One key for the property tests (issuing per example would only slow them down).
 KEY = issue_dev_key("Ada Lovelace", "ada@example.com", serial=0x1234ABCD)
@@ -31,16 +31,7 @@ PROPERTY = settings(max_examples=300, suppress_health_check=[HealthCheck.functio
 
 def portie(*args: str, env_dir: Path, stdin: str | None = None, cwd: Path = REPO_ROOT):
     """Run ``python -m portie_qt ARGS`` as a fresh process (a "restart")."""
-    env = {**os.environ, "PORTIE_CONFIG_DIR": str(env_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "portie_qt", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
+    return run_portie(*args, stdin=stdin, config_dir=env_dir, cwd=cwd, timeout=60)
 
 
 def reencode(data: bytes) -> str:
