@@ -518,9 +518,27 @@ class MainWindow(QMainWindow):
         elif self.notice_label.property("source") == "refresh":
             self.notice_label.hide()
         self._update_refreshed_label()
-        if self._details_key is not None:
+        if self._details_key is not None and self._diff_touches_selection(refresh.diff):
             self._refresh_details(fetch=False)
         self.refresh_applied.emit(refresh)
+
+    def _diff_touches_selection(self, change) -> bool:
+        """Whether a refresh changed the selected endpoint or its process's other endpoints:
+        re-rendering the details scans every row, so skip it when nothing there moved."""
+        selected = self.current_endpoint()
+        if selected is None:
+            return True  # the selected row went away: clear the pane
+        if self._details_key in change.removed or self._details_key in change.changed:
+            return True
+        if selected.pid is None:
+            return False
+        olds = (old for old, _new in change.changed.values())
+        news = (new for _old, new in change.changed.values())
+        return any(
+            e.pid == selected.pid
+            for group in (change.added.values(), change.removed.values(), olds, news)
+            for e in group
+        )
 
     def _scroll_anchor(self):
         """The endpoint at the top of the view, so a refresh does not move the user's place."""
