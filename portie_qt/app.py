@@ -10,8 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from portie_qt import __version__
+from portie_qt.core.paths import ResourceError, resource_path
 from portie_qt.main_window import MainWindow, app_icon
-from portie_qt.paths import ResourceError, resource_path
 from portie_qt.settings import open_settings
 
 SELF_TEST_TIMEOUT_S = 10.0

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 
 from portie_qt import __version__
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 3
+from portie_qt.commands._common import EXIT_FAILURE, Parser, port_argument
 
 # Sub-command name -> module in portie_qt.commands exposing add_arguments(parser), run(args).
 SUBCOMMANDS = {
@@ -28,24 +23,8 @@ SUBCOMMANDS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line and exit 2, never a usage dump
-        self.exit(EXIT_USAGE, f"portie: {message}\nTry 'portie --help'.\n")
-
-
-def port_number(text: str) -> int:
-    """argparse type: a port 0–65535 with a sentence for anything else."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (use 0–65535)") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"'{text}' is out of range: ports run 0–65535")
-    return value
-
-
 def _main_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="portie",
         description="Every open port on this computer, explained. No arguments open the window.",
         epilog="Sub-commands: "
@@ -58,7 +37,7 @@ def _main_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--listening", action="store_true", help="with --list: listening sockets only"
     )
-    parser.add_argument("--port", type=port_number, metavar="N", help="with --list: only port N")
+    parser.add_argument("--port", type=port_argument, metavar="N", help="with --list: only port N")
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -67,53 +46,9 @@ def _main_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _table(rows: list[dict]) -> str:
-    headers = ["PROTO", "LOCAL", "PORT", "REMOTE", "STATE", "PID", "PROCESS", "USER", "SERVICE",
-               "RANGE"]  # fmt: skip
-    body = []
-    for r in rows:
-        local = r["local_address"]
-        remote = ""
-        if r["remote_address"] is not None:
-            host = r["remote_address"]
-            remote = f"[{host}]:{r['remote_port']}" if ":" in host else f"{host}:{r['remote_port']}"
-        body.append([
-            f"{r['protocol']}{'6' if r['family'] == 'ipv6' else ''}", local, str(r["local_port"]),
-            remote, r["state"], "" if r["pid"] is None else str(r["pid"]), r["process"] or "?",
-            r["user"] or "?", r["service"], r["range"],
-        ])  # fmt: skip
-    widths = [max(len(h), *(len(row[i]) for row in body)) if body else len(h)
-              for i, h in enumerate(headers)]  # fmt: skip
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in body]  # fmt: skip
-    return "\n".join(lines)
-
-
-def list_ports(args: argparse.Namespace) -> int:
-    from portie_qt.core.collector import collect
-
-    snapshot = collect()
-    endpoints = [
-        e
-        for e in snapshot.endpoints
-        if (not args.listening or e.listening) and (args.port is None or e.local_port == args.port)
-    ]
-    endpoints.sort(key=lambda e: (not e.listening, e.local_port, e.protocol, e.local_address))
-    rows = [e.as_dict() for e in endpoints]
-    if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(_table(rows) if rows else "No matching ports.")
-    if snapshot.notice:
-        print(f"Note: {snapshot.notice}", file=sys.stderr)
-    return EXIT_OK
-
-
 def _run_subcommand(name: str, argv: list[str]) -> int:
     module = importlib.import_module(f"portie_qt.commands.{name}")
-    parser = _Parser(prog=f"portie {name}", description=SUBCOMMANDS[name])
+    parser = Parser(prog=f"portie {name}", description=SUBCOMMANDS[name])
     module.add_arguments(parser)
     args = parser.parse_args(argv)
     return module.run(args)
@@ -149,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.list:
-        return list_ports(args)
+        from portie_qt.commands import listing
+
+        return listing.run(args)
     if args.json or args.listening or args.port is not None:
         parser.error("--json, --listening and --port go with --list")
     from portie_qt.app import run_gui  # Qt is loaded only for the window

@@ -22,7 +22,7 @@ from portie_qt.core.license import (
     LicenseState,
     LicenseStore,
 )
-from portie_qt.paths import ResourceError, resource_path
+from portie_qt.core.paths import ResourceError, resource_path
 
 LOCK_ICON = "assets/icons/lock.svg"
 

@@ -866,7 +866,7 @@ def _write_text(path: str, text: str) -> int:
 
 
 def app_icon() -> QIcon:
-    from portie_qt.paths import ResourceError, resource_path
+    from portie_qt.core.paths import ResourceError, resource_path
 
     try:
         return QIcon(str(resource_path("assets/icons/portie.svg")))

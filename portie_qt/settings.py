@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from portie_qt.paths import config_dir
+from portie_qt.core.paths import config_dir
 
 SETTINGS_FILE = "portie.ini"
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from portie_qt.core.activity import LISTEN_STARTED, OWNER_CHANGED, Event, WatchStatus
-from portie_qt.paths import ResourceError, resource_path
+from portie_qt.core.paths import ResourceError, resource_path
 
 APP_ICON = "assets/icons/portie.svg"
 RECENT_LISTENERS = 10  # lines in the "Recent listeners" submenu

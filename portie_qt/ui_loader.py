@@ -6,7 +6,7 @@ from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from portie_qt.paths import resource_path
+from portie_qt.core.paths import resource_path
 
 _loader: QUiLoader | None = None
 

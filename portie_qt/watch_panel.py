@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from portie_qt.core.activity import NotifyMode, WatchStatus, watched_status
 from portie_qt.core.endpoints import Snapshot
 from portie_qt.core.license import PRICE
+from portie_qt.core.paths import config_dir
 from portie_qt.core.reference import service_label
 from portie_qt.entitlements import lock_icon
-from portie_qt.paths import config_dir
 
 PORTS_KEY = "watch/ports"
 NOTIFY_KEY = "notify/mode"

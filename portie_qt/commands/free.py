@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from portie_qt.cli import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, port_number
+from portie_qt.commands._common import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, port_argument
 from portie_qt.core import process_control
 from portie_qt.core.process_control import Result, Target
 
@@ -20,7 +20,7 @@ _RELEASE_WAIT = 2.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("port", type=port_number, metavar="PORT", help="the port to free")
+    parser.add_argument("port", type=port_argument, metavar="PORT", help="the port to free")
     parser.add_argument(
         "--kill",
         action="store_true",

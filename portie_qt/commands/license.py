@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from portie_qt.cli import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from portie_qt.commands._common import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from portie_qt.core.license import FEATURES, PRICE, LicenseError, LicenseStore
 from portie_qt.core.trust import TrustRootError, check_trust_root
 

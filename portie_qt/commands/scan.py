@@ -8,13 +8,18 @@ bad input, 3 when Portie is locked, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from portie_qt.cli import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from portie_qt.core import scanner
-
-EXIT_INTERRUPTED = 130
+from portie_qt.commands._common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    format_table,
+)
+from portie_qt.core import scan as scanner
+from portie_qt.core.export import scan_json
 
 
 def _seconds(text: str) -> float:
@@ -69,44 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _table(report: scanner.ScanReport) -> str:
     rows = [[f"{r.port}/tcp", r.state, r.service, r.banner or ""] for r in report.open]
-    headers = ["PORT", "STATE", "SERVICE", "BANNER"]
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]  # fmt: skip
-    return "\n".join(lines)
-
-
-class _Tails(dict):
-    """Label -> the end of a JSON line for one state, each encoded once on first use."""
-
-    def __init__(self, state: str):
-        super().__init__()
-        self.state = state
-
-    def __missing__(self, label: str) -> str:
-        text = self[label] = (
-            f', "protocol": "tcp", "state": "{self.state}", "service": {json.dumps(label)}, '
-            '"banner": null}'
-        )
-        return text
-
-
-def write_json(report: scanner.ScanReport, out) -> None:
-    """All scanned ports as a JSON array, ascending by port.
-
-    Written from per-report templates rather than one dict per port: a full scan has
-    65,535 entries and ``json.dump`` of that many dicts would take longer than the scan.
-    """
-    target = report.target
-    head = f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, "port": '
-    label = scanner.service_labels().get
-    lines: dict[int, str] = {}
-    for state, ports in ((scanner.CLOSED, report.closed), (scanner.FILTERED, report.filtered)):
-        tails = _Tails(state)
-        lines.update(zip(ports, [f"{head}{p}{tails[label(p, '')]}" for p in ports], strict=True))
-    lines.update((r.port, json.dumps(r.as_dict())) for r in report.open)
-    out.write("[\n" + ",\n".join([lines[p] for p in sorted(lines)]) + "\n]\n")
+    return format_table(("PORT", "STATE", "SERVICE", "BANNER"), rows)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print("portie scan: interrupted; no results.", file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.json:
-        write_json(report, sys.stdout)
+        sys.stdout.write(scan_json(report))
         print(report.summary(), file=sys.stderr)
     else:
         print(_table(report) if report.open else f"No open ports among {len(ports)} scanned.")

@@ -28,7 +28,7 @@ from portie_qt.core.activity import (
     OWNER_CHANGED,
     Event,
 )
-from portie_qt.paths import config_dir
+from portie_qt.core.paths import config_dir
 
 FILE_NAME = "activity.sqlite3"
 MAX_EVENTS = 50_000

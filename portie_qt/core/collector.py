@@ -20,31 +20,18 @@ import time
 import psutil
 
 from portie_qt.core.endpoints import BOUND, PASSING_STATES, Endpoint, Snapshot
+from portie_qt.core.platform import (
+    WINDOWS,
+    WINDOWS_SYSTEM_PIDS,
+    elevation_hint,
+    is_admin,
+    user_name,
+)
 
 _FAMILY = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
 _PROTO = {socket.SOCK_STREAM: "tcp", socket.SOCK_DGRAM: "udp"}
-# Windows' pseudo-processes: they own kernel sockets and have no executable.
-WINDOWS_SYSTEM_PIDS = {0: "System Idle Process", 4: "System"}
 # Sockets that never have an owner, even for root: not a visibility problem.
 _OWNERLESS_STATES = PASSING_STATES | {"NONE"}
-
-
-def _is_admin() -> bool:
-    if sys.platform == "win32":
-        try:
-            import ctypes
-
-            return bool(ctypes.windll.shell32.IsUserAnAdmin())
-        except (AttributeError, OSError):
-            return False
-    return os.geteuid() == 0
-
-
-ELEVATE_HINT = (
-    "Run Portie as Administrator to see them."
-    if sys.platform == "win32"
-    else "Run Portie as root (sudo portie) to see them."
-)
 
 
 class ProcessCache:
@@ -55,7 +42,7 @@ class ProcessCache:
 
     def owner(self, pid: int) -> tuple[float | None, str | None, str | None]:
         """``(create_time, name, user)`` of ``pid``; Nones where it cannot be seen."""
-        if sys.platform == "win32" and pid in WINDOWS_SYSTEM_PIDS:
+        if WINDOWS and pid in WINDOWS_SYSTEM_PIDS:
             return (0.0, WINDOWS_SYSTEM_PIDS[pid], "SYSTEM")
         cached = self._by_pid.get(pid)
         try:
@@ -65,11 +52,7 @@ class ProcessCache:
                 return cached
             with proc.oneshot():
                 name = proc.name()
-                try:
-                    user = proc.username()
-                except (psutil.AccessDenied, KeyError):
-                    # KeyError: a uid with no passwd entry (containers); show the number.
-                    user = str(proc.uids().real) if hasattr(proc, "uids") else None
+                user = user_name(proc)
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             # The process exited between the socket scan and now: normal, not an error.
             self._by_pid.pop(pid, None)
@@ -245,7 +228,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.cache = ProcessCache()
-        self.admin = _is_admin()
+        self.admin = is_admin()
         self._proc_net = _ProcNetReader() if _USE_PROC_NET else None
 
     def _raw(self) -> tuple[list, str]:
@@ -257,7 +240,7 @@ class Collector:
             rows, denied = _per_process_connections()
             return rows, (
                 f"Showing only your own processes' sockets ({denied} other processes "
-                f"could not be inspected). {ELEVATE_HINT}"
+                f"could not be inspected). {elevation_hint()}"
             )
 
     def _from_proc_net(self) -> tuple[list[Endpoint], int, set[int]] | None:
@@ -280,11 +263,10 @@ class Collector:
         return endpoints, hidden, set(owners)
 
     def collect(self) -> Snapshot:
-        started = time.perf_counter()
         fast = self._from_proc_net()
         if fast is not None:
             endpoints, hidden, pids = fast
-            return self._snapshot(started, endpoints, hidden, pids, "")
+            return self._snapshot(endpoints, hidden, pids, "")
         raw, notice = self._raw()
         owner = self.cache.owner
         owners: dict[int, tuple] = {}
@@ -314,16 +296,16 @@ class Collector:
                 create_time, name, user = found
             append(Endpoint(protocol, family, laddr[0], laddr[1], remote_address, remote_port,
                             status, pid, name, user, create_time))  # fmt: skip
-        return self._snapshot(started, endpoints, hidden, set(owners), notice)
+        return self._snapshot(endpoints, hidden, set(owners), notice)
 
-    def _snapshot(self, started: float, endpoints: list[Endpoint], hidden: int,
+    def _snapshot(self, endpoints: list[Endpoint], hidden: int,
                   pids: set[int], notice: str) -> Snapshot:  # fmt: skip
         self.cache.prune(pids)
         limited = bool(notice) or (hidden > 0 and not self.admin)
         if limited and not notice:
             notice = (
                 f"The owners of {hidden} sockets belong to other users and are hidden. "
-                f"{ELEVATE_HINT}"
+                f"{elevation_hint()}"
             )
         return Snapshot(
             endpoints=tuple(endpoints),
@@ -331,7 +313,6 @@ class Collector:
             limited=limited,
             notice=notice,
             hidden_owners=hidden,
-            duration=time.perf_counter() - started,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from portie_qt.core.ports import address_text
 from portie_qt.core.ranges import Band, band_of, ephemeral_range
 from portie_qt.core.reference import service_label
 
@@ -59,19 +60,21 @@ class Endpoint(NamedTuple):
     def remote(self) -> str:
         if self.remote_address is None:
             return ""
-        host = f"[{self.remote_address}]" if ":" in self.remote_address else self.remote_address
-        return f"{host}:{self.remote_port}"
+        return address_text(self.remote_address, self.remote_port)
 
     @property
     def local(self) -> str:
-        host = f"[{self.local_address}]" if ":" in self.local_address else self.local_address
-        return f"{host}:{self.local_port}"
+        return address_text(self.local_address, self.local_port)
 
     @property
     def key(self) -> tuple:
         """Identity across refreshes: the socket's addresses (the owner may change)."""
         return (self.protocol, self.family, self.local_address, self.local_port,
                 self.remote_address, self.remote_port)  # fmt: skip
+
+    EXPORT_KEYS = ("protocol", "family", "local_address", "local_port", "remote_address",
+                   "remote_port", "state", "pid", "process", "user", "service",
+                   "range")  # fmt: skip
 
     def as_dict(self) -> dict:
         """Plain JSON-ready form (the keys `portie --list --json` prints)."""
@@ -100,7 +103,6 @@ class Snapshot:
     limited: bool = False  # some owners are hidden from this user
     notice: str = ""  # why visibility is limited / what went wrong, in words
     hidden_owners: int = 0  # endpoints whose owner could not be seen
-    duration: float = 0.0  # seconds the collection took
     _keyed: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def keyed(self) -> dict[tuple, Endpoint]:

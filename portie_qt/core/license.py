@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from portie_qt.core import trust
-from portie_qt.paths import ResourceError, config_dir, ensure_config_dir, resource_path
+from portie_qt.core.paths import ResourceError, config_dir, ensure_config_dir, resource_path
 
 PRICE = "$8.99"
 

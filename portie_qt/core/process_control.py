@@ -21,12 +21,12 @@ from typing import NamedTuple
 
 import psutil
 
+from portie_qt.core.platform import WINDOWS, WINDOWS_SYSTEM_PIDS, elevation, user_name
+from portie_qt.core.ports import address_text
+
 # Start times read twice from the same kernel field are equal; the slack only absorbs
 # float rounding, far below the time a PID needs to wrap around and be reused.
 _SAME_START = 0.01
-_WINDOWS = sys.platform == "win32"
-# Windows' pseudo-processes: the idle loop and the kernel itself.
-_WINDOWS_PROTECTED = {0: "System Idle Process", 4: "System"}
 # Linux: kthreadd (PID 2) is the parent of every kernel thread.
 _KTHREADD = 2
 # Order in which hidden fields are named in the details note.
@@ -43,8 +43,7 @@ class HeldPort(NamedTuple):
 
     @property
     def label(self) -> str:
-        host = f"[{self.address}]" if ":" in self.address else self.address
-        return f"{self.protocol.upper()} {host}:{self.port}"
+        return f"{self.protocol.upper()} {address_text(self.address, self.port)}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Target:
         """The command line as a person would type it ('' when empty or hidden)."""
         if not self.cmdline:
             return ""
-        return subprocess.list2cmdline(self.cmdline) if _WINDOWS else shlex.join(self.cmdline)
+        return subprocess.list2cmdline(self.cmdline) if WINDOWS else shlex.join(self.cmdline)
 
     @property
     def listening_ports(self) -> tuple[HeldPort, ...]:
@@ -128,11 +127,7 @@ class ProcessDetails:
     def command(self) -> str:
         if not self.cmdline:
             return ""
-        return subprocess.list2cmdline(self.cmdline) if _WINDOWS else shlex.join(self.cmdline)
-
-
-def _elevated_hint() -> str:
-    return "run Portie as Administrator" if _WINDOWS else "run Portie as root"
+        return subprocess.list2cmdline(self.cmdline) if WINDOWS else shlex.join(self.cmdline)
 
 
 def _started(create_time: float) -> str:
@@ -143,16 +138,6 @@ def _started(create_time: float) -> str:
 
 def _same_start(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) < _SAME_START
-
-
-def _user_of(proc: psutil.Process) -> str | None:
-    try:
-        return proc.username()
-    except KeyError:
-        # A uid with no passwd entry (containers): the number still names the owner.
-        return str(proc.uids().real) if hasattr(proc, "uids") else None
-    except psutil.AccessDenied:
-        return None
 
 
 def _ports_of(proc: psutil.Process) -> tuple[HeldPort, ...]:
@@ -192,7 +177,7 @@ def describe(pid: int, create_time: float | None) -> Target:
             return target
         with proc.oneshot():
             name = proc.name()
-            user = _user_of(proc)
+            user = user_name(proc)
             try:
                 cmdline = tuple(proc.cmdline())
             except psutil.AccessDenied:
@@ -254,9 +239,9 @@ def port_in_use(port: int, protocol: str = "tcp") -> bool:
 def _refusal(target: Target) -> str | None:
     """Why Portie will not signal this PID at all, or None when it may."""
     pid = target.pid
-    if _WINDOWS and pid in _WINDOWS_PROTECTED:
+    if WINDOWS and pid in WINDOWS_SYSTEM_PIDS:
         return (
-            f"PID {pid} is Windows' own {_WINDOWS_PROTECTED[pid]} process; Windows does "
+            f"PID {pid} is Windows' own {WINDOWS_SYSTEM_PIDS[pid]} process; Windows does "
             "not let it be stopped, so Portie did not try."
         )
     if pid == 0:
@@ -336,8 +321,8 @@ def _exited(target: Target) -> Outcome:
 
 
 def _denied(target: Target, proc: psutil.Process, force: bool) -> Outcome:
-    owner = _user_of(proc) or target.user or "another user"
-    if _WINDOWS:
+    owner = user_name(proc) or target.user or "another user"
+    if WINDOWS:
         how = (
             f"Run Portie as Administrator, or run `taskkill /PID {target.pid}"
             f"{' /F' if force else ''}` in an Administrator prompt."
@@ -447,7 +432,7 @@ def process_details(pid: int, create_time: float | None) -> ProcessDetails | Non
     try:
         with proc.oneshot():
             read("name", proc.name)
-            read("user", lambda: _user_of(proc))
+            read("user", lambda: user_name(proc))
             read("cmdline", lambda: tuple(proc.cmdline()))
             read("exe", lambda: proc.exe() or None)
             read("cwd", proc.cwd)
@@ -470,7 +455,7 @@ def process_details(pid: int, create_time: float | None) -> ProcessDetails | Non
     if hidden:
         note = (
             f"The system hides this process's {', '.join(h.replace('_', ' ') for h in hidden)} "
-            f"from this account; {_elevated_hint()} to see them."
+            f"from this account; {elevation()} to see them."
         )
     return ProcessDetails(
         pid=pid,

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-PORT_MIN = 0
-PORT_MAX = 65535
+from portie_qt.core.ports import PORT_MAX, PORT_MIN, check_port
+
 WELL_KNOWN_MAX = 1023
 REGISTERED_MAX = 49151
 IANA_DYNAMIC = (49152, 65535)
@@ -58,8 +58,7 @@ _MEANINGS = {
 
 def band_of(port: int) -> Band:
     """The IANA band of ``port`` (0–65535)."""
-    if not PORT_MIN <= port <= PORT_MAX:
-        raise ValueError(f"Port {port} is out of range: ports run 0–65535")
+    check_port(port)
     if port <= WELL_KNOWN_MAX:
         return Band.WELL_KNOWN
     if port <= REGISTERED_MAX:

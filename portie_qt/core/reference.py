@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 
 from portie_qt.core.curated_ports import CURATED
-from portie_qt.core.ranges import PORT_MAX, PORT_MIN, Band, band_of
-from portie_qt.paths import resource_path
+from portie_qt.core.paths import resource_path
+from portie_qt.core.ports import check_port, is_port
+from portie_qt.core.ranges import Band, band_of
 
 DATA_FILE = "assets/iana_ports.json"
 
@@ -65,15 +66,10 @@ def data_source() -> dict:
     return dict(_data()["source"])
 
 
-def _check_port(port: int) -> None:
-    if not isinstance(port, int) or not PORT_MIN <= port <= PORT_MAX:
-        raise ValueError(f"Port {port!r} is out of range: ports run 0–65535")
-
-
 @functools.lru_cache(maxsize=8192)
 def lookup(port: int, protocol: str | None = None) -> PortInfo:
     """IANA assignments for ``port`` (every protocol, or ``protocol``) and the practical label."""
-    _check_port(port)
+    check_port(port)
     data = _data()
     per_proto = data["ports"].get(str(port), {})
     assignments = [
@@ -106,6 +102,42 @@ def service_label(port: int, protocol: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=4)
+def service_labels(protocol: str) -> dict[int, str]:
+    """``service_label(port, protocol)`` for every port that has one, built in one pass.
+
+    Equal to calling `service_label` per port (a test checks that), but labelling a full
+    scan's 65,535 results one lookup at a time would cost more than the scan. Shared:
+    do not modify the returned dict.
+    """
+    data = _data()
+    labels: dict[int, str] = {}
+    for first, last, proto, name, _desc in reversed(data["ranges"]):
+        if name and proto in ("", protocol):
+            for port in range(first, last + 1):
+                labels[port] = name
+    for key, per_proto in data["ports"].items():
+        for name, _desc in per_proto.get(protocol, ()):
+            if name:
+                labels[int(key)] = name
+                break
+    for port, (label, _note, protos) in CURATED.items():
+        if protocol in protos and label:
+            labels[port] = label
+    return labels
+
+
+@functools.lru_cache(maxsize=4)
+def named_ports(protocol: str) -> tuple[int, ...]:
+    """Ports IANA assigns a service name for ``protocol``, ascending (ranges not included)."""
+    named = (
+        int(key)
+        for key, per_proto in _data()["ports"].items()
+        if any(name for name, _ in per_proto.get(protocol, ()))
+    )
+    return tuple(sorted(named))
+
+
 def search(text: str, limit: int = 200) -> list[PortInfo]:
     """Ports whose number, service name, description or practical label matches ``text``."""
     needle = text.strip().lower()
@@ -113,7 +145,7 @@ def search(text: str, limit: int = 200) -> list[PortInfo]:
         return []
     if needle.isdigit():
         port = int(needle)
-        return [lookup(port)] if PORT_MIN <= port <= PORT_MAX else []
+        return [lookup(port)] if is_port(port) else []
     found: list[int] = []
     for port, (label, note, _protos) in CURATED.items():
         if needle in label.lower() or needle in note.lower():

@@ -62,7 +62,7 @@ def test_list_flags_without_list_are_explained():
 def test_core_and_cli_never_import_qt():
     code = (
         "import sys, portie_qt.core.collector, portie_qt.core.reference, portie_qt.core.filtering,"
-        " portie_qt.core.endpoints, portie_qt.cli, portie_qt.paths;"
+        " portie_qt.core.endpoints, portie_qt.cli, portie_qt.core.paths;"
         "import pkgutil, importlib, portie_qt.core, portie_qt.commands;"
         "[importlib.import_module(m.name) for p in (portie_qt.core, portie_qt.commands)"
         " for m in pkgutil.iter_modules(p.__path__, p.__name__ + '.')];"

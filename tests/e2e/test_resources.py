@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from portie_qt.paths import resource_path
+from portie_qt.core.paths import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
@@ -129,7 +129,7 @@ def test_wheel_ships_every_resource_where_resource_path_finds_it(tmp_path):
     # Installed (unzipped) wheel, run from elsewhere: resource_path finds each file inside it.
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from portie_qt.paths import resource_path;"
+        "from portie_qt.core.paths import resource_path;"
         "print('\\n'.join(str(resource_path(n)) for n in sys.argv[2:]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

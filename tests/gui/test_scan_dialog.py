@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from portie_qt.scan_dialog import CUSTOM, RECENT_KEY, RESULT_ROLE, ScanDialog
 from portie_qt.settings import settings_path
-from tests.core.test_scanner import service_child  # noqa: F401 - a fixture used below
+from tests.core.test_scan import service_child  # noqa: F401 - a fixture used below
 from tests.licensing import activate_dev_license
 
 
@@ -188,7 +188,7 @@ def test_first_scan_of_another_host_shows_a_one_time_reminder(qtbot, dialog):
     """A non-local address gets the reminder once, without blocking the scan."""
     if os.geteuid() != 0:
         pytest.fail("this test builds a network namespace and needs root")
-    from tests.core.test_scanner_netns import _build, _ip
+    from tests.core.test_scan_netns import _build, _ip
 
     tag = f"{os.getpid() % 100000}9"
     try:
@@ -210,7 +210,7 @@ def _free_net():
     import ipaddress
     import random
 
-    from tests.core.test_scanner_netns import _used_networks
+    from tests.core.test_scan_netns import _used_networks
 
     used = _used_networks()
     free = [

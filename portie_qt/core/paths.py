@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # portie_qt/
 _TOPS = ("ui", "assets")
 
 

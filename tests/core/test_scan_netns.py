@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from portie_qt.core.scanner import CLOSED, FILTERED, OPEN, resolve_target, scan
+from portie_qt.core.scan import CLOSED, FILTERED, OPEN, resolve_target, scan
 
 pytestmark = pytest.mark.netns
 
@@ -240,18 +240,19 @@ def test_target_resolution_of_the_namespace_address(namespace):
 
 _STARVED_SCAN = r"""
 import json, os, resource, sys, threading, time
-from portie_qt.core import scanner
+from portie_qt.core import scan as scanner
+from portie_qt.core.scan import engine
 
 throttled = []  # how often the scan met EMFILE and held back (counted, not changed)
-_throttle = scanner._Engine._throttle
+_throttle = engine._Engine._throttle
 def counting_throttle(engine):
     throttled.append(len(engine.pending))
     _throttle(engine)
-scanner._Engine._throttle = counting_throttle
+engine._Engine._throttle = counting_throttle
 
 address, ports = sys.argv[1], json.loads(sys.argv[2])
 in_use = len(os.listdir("/proc/self/fd"))
-limit = in_use + scanner._FD_RESERVE + 40  # room for about 40 probes at once
+limit = in_use + engine._FD_RESERVE + 40  # room for about 40 probes at once
 resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 hogged, events = [], []
 

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portie_qt.core import scanner
+from portie_qt.core import scan as scanner
+from portie_qt.core.scan import engine, targets
 from portie_qt.core.reference import service_label
-from portie_qt.core.scanner import (
+from portie_qt.core.scan import (
     CLOSED,
     OPEN,
     PortSpecError,
@@ -28,7 +29,7 @@ from portie_qt.core.scanner import (
     resolve_target,
     scan,
 )
-from portie_qt.core.top_ports import top100, top1000
+from portie_qt.core.scan.top_ports import top100, top1000
 
 # A child that serves a greeting (like SSH) or answers HEAD like a web server.
 _SERVICE_CHILD = r"""
@@ -286,7 +287,7 @@ def test_resolve_target_failure_is_one_clear_sentence(monkeypatch):
     def no_such_host(*_args, **_kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(scanner.socket, "getaddrinfo", no_such_host)
+    monkeypatch.setattr(targets.socket, "getaddrinfo", no_such_host)
     with pytest.raises(TargetError) as caught:
         resolve_target("printer.example")
     message = str(caught.value)
@@ -303,7 +304,7 @@ def test_resolve_target_with_several_addresses_scans_the_first_and_says_so(monke
             (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", 0)),
         ]
 
-    monkeypatch.setattr(scanner.socket, "getaddrinfo", two_addresses)
+    monkeypatch.setattr(targets.socket, "getaddrinfo", two_addresses)
     target = resolve_target("multi.example")
     assert target.address == "127.0.0.1"  # IPv4 first, like nmap
     assert target.addresses == ("127.0.0.1", "127.0.0.2", "::1")
@@ -393,7 +394,7 @@ def test_self_connect_is_detected_and_reported_closed():
     probe.connect(("127.0.0.1", port))  # simultaneous open with itself
     try:
         assert probe.getsockname() == probe.getpeername()
-        assert scanner._connected_state(probe) == (CLOSED, False)
+        assert engine._connected_state(probe) == (CLOSED, False)
     finally:
         probe.close()
 

@@ -57,16 +57,11 @@ def _ranked_unique() -> list[int]:
     return list(dict.fromkeys(RANKED))
 
 
-@functools.lru_cache(maxsize=1)
 def _iana_tcp_named() -> tuple[int, ...]:
-    """Ports with an IANA TCP service name, ascending (loaded from the bundled data)."""
-    from portie_qt.core.reference import _data  # the cached IANA table
+    """Well-known and registered ports with an IANA TCP service name, ascending."""
+    from portie_qt.core.reference import named_ports  # loads the port data: only on demand
 
-    named = []
-    for key, per_proto in _data()["ports"].items():
-        if any(name for name, _ in per_proto.get("tcp", ())):
-            named.append(int(key))
-    return tuple(sorted(p for p in named if 0 < p <= 49151))
+    return tuple(p for p in named_ports("tcp") if 0 < p <= 49151)
 
 
 @functools.lru_cache(maxsize=4)

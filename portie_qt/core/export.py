@@ -1,0 +1,86 @@
+"""Rows out of Portie: the JSON and CSV that `--list --json`, the table's export and the
+scan export all write. Qt-free."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+from portie_qt.core.endpoints import Endpoint
+from portie_qt.core.scan.report import CLOSED, FILTERED, ScanReport, service_labels
+
+FORMATS = ("csv", "json")
+SCAN_KEYS = ("host", "address", "port", "protocol", "state", "service", "banner")
+
+
+def format_of(path: str) -> str:
+    """``json`` for a ``.json`` file name, else ``csv``."""
+    return "json" if str(path).lower().endswith(".json") else "csv"
+
+
+def endpoint_rows(endpoints: Iterable[Endpoint]) -> list[dict]:
+    """One plain dict per endpoint: the keys `portie --list --json` prints."""
+    return [e.as_dict() for e in endpoints]
+
+
+def json_text(rows: Sequence[dict]) -> str:
+    return json.dumps(list(rows), indent=1) + "\n"
+
+
+def csv_text(rows: Sequence[dict], keys: Sequence[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(keys), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def endpoints_text(endpoints: Iterable[Endpoint], fmt: str) -> str:
+    """The endpoints as ``csv`` or ``json`` text."""
+    rows = endpoint_rows(endpoints)
+    if fmt == "json":
+        return json_text(rows)
+    return csv_text(rows, Endpoint.EXPORT_KEYS)
+
+
+class _Tails(dict):
+    """Label -> the end of a JSON line for one state, each encoded once on first use."""
+
+    def __init__(self, state: str):
+        super().__init__()
+        self.state = state
+
+    def __missing__(self, label: str) -> str:
+        text = self[label] = (
+            f', "protocol": "tcp", "state": "{self.state}", "service": {json.dumps(label)}, '
+            '"banner": null}'
+        )
+        return text
+
+
+def scan_json(report: ScanReport) -> str:
+    """Every scanned port as a JSON array, ascending by port, one object per line.
+
+    Written from per-state templates rather than one dict per port: a full scan has
+    65,535 entries and ``json.dumps`` of that many dicts would take longer than the scan.
+    """
+    target = report.target
+    head = f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, "port": '
+    label = service_labels().get
+    lines: dict[int, str] = {}
+    for state, ports in ((CLOSED, report.closed), (FILTERED, report.filtered)):
+        tails = _Tails(state)
+        lines.update(zip(ports, [f"{head}{p}{tails[label(p, '')]}" for p in ports], strict=True))
+    lines.update((r.port, json.dumps(r.as_dict())) for r in report.open)
+    if not lines:
+        return "[]\n"
+    return "[\n" + ",\n".join([lines[p] for p in sorted(lines)]) + "\n]\n"
+
+
+def scan_text(report: ScanReport, fmt: str) -> str:
+    """A scan's results as ``csv`` or ``json`` text."""
+    if fmt == "json":
+        return scan_json(report)
+    return csv_text([r.as_dict() for r in report.results()], SCAN_KEYS)
