@@ -70,9 +70,15 @@ TARGET_FILTERED_S = 2.5
 
 def _licensed_env(config: Path) -> dict:
     from portie_qt.core.license import LicenseStore
-    from tests.licensing import issue_dev_key
 
-    LicenseStore(config / "license.key").save(issue_dev_key("Benchmark", "bench@example.com"))
+    # A development key, issued by the vendor tool as a seller would (never the tests' code).
+    issued = subprocess.run(
+        [sys.executable, str(REPO / "packaging" / "keygen.py"), "issue", "--signing-key",
+         str(REPO / "packaging" / "dev-license-signing-key.pem"), "--name", "Benchmark",
+         "--email", "bench@example.com"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    LicenseStore(config / "license.key").save(issued.stdout)
     env = os.environ.copy()
     env["PORTIE_CONFIG_DIR"] = str(config)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from portie_qt.core.endpoints import PASSING_STATES, Diff, Endpoint, Snapshot
+from portie_qt.core.ports import PortError, is_port, parse_port
 from portie_qt.core.ranges import Band, band_of, ephemeral_range
 from portie_qt.core.reference import service_label
 
@@ -290,6 +291,86 @@ def watched_status(snapshot: Snapshot, ports: Iterable[int]) -> dict[int, WatchS
         if endpoint.local_port in found and endpoint.listening:
             found[endpoint.local_port].append(endpoint)
     return {port: WatchStatus(port, tuple(found[port])) for port in sorted(wanted)}
+
+
+class WatchList:
+    """The pinned ports and, after each snapshot, whether each is free or who holds it.
+
+    A plain object: the watch controller owns it; the panel and the tray only render it.
+    """
+
+    MAX = 200  # a pin list, not a scanner: keeps the tray menu and the panel usable
+
+    def __init__(self, ports: Iterable[int] = ()) -> None:
+        self._ports = sorted({p for p in ports if is_port(p)})[: self.MAX]
+        self._statuses: dict[int, WatchStatus] = {}
+        self._snapshot: Snapshot | None = None
+
+    @classmethod
+    def from_text(cls, stored: object) -> WatchList:
+        """The list saved as ``"3000,5432"`` (a list or one number also do); junk dropped."""
+        if stored is None:
+            return cls()
+        parts = stored if isinstance(stored, list | tuple) else str(stored).split(",")
+        ports = []
+        for part in parts:
+            try:
+                ports.append(parse_port(str(part)))
+            except PortError:
+                continue
+        return cls(ports)
+
+    def to_text(self) -> str:
+        return ",".join(str(p) for p in self._ports)
+
+    @property
+    def ports(self) -> list[int]:
+        return list(self._ports)
+
+    def statuses(self) -> dict[int, WatchStatus]:
+        """The latest status per watched port (empty before the first snapshot)."""
+        return dict(self._statuses)
+
+    def status(self, port: int) -> WatchStatus | None:
+        return self._statuses.get(port)
+
+    def status_text(self, port: int) -> str:
+        """``free``, ``in use by node (pid 812)``, or ``checking…`` before a snapshot."""
+        status = self._statuses.get(port)
+        return status.text if status is not None else "checking…"
+
+    def add(self, text: str | int) -> str:
+        """Watch the port ``text`` names; '' on success, else a sentence saying why not."""
+        try:
+            port = parse_port(str(text))
+        except PortError as exc:
+            return str(exc)
+        if port in self._ports:
+            return f"Port {port} is already watched."
+        if len(self._ports) >= self.MAX:
+            return f"Portie watches at most {self.MAX} ports: unwatch one first."
+        self._ports = sorted([*self._ports, port])
+        self._refresh()
+        return ""
+
+    def remove(self, port: int) -> bool:
+        if port not in self._ports:
+            return False
+        self._ports.remove(port)
+        self._refresh()
+        return True
+
+    def update(self, snapshot: Snapshot) -> dict[int, WatchStatus]:
+        """Every watched port's status in a new snapshot."""
+        self._snapshot = snapshot
+        self._refresh()
+        return self.statuses()
+
+    def _refresh(self) -> None:
+        if self._snapshot is None:
+            self._statuses = {}
+        else:
+            self._statuses = watched_status(self._snapshot, self._ports)
 
 
 # --- Notifications ---------------------------------------------------------------------

@@ -7,8 +7,10 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from portie_qt.core.endpoints import Endpoint
+from portie_qt.core.files import write_atomic
 from portie_qt.core.scan.report import CLOSED, FILTERED, ScanReport, service_labels
 
 FORMATS = ("csv", "json")
@@ -43,6 +45,12 @@ def endpoints_text(endpoints: Iterable[Endpoint], fmt: str) -> str:
     if fmt == "json":
         return json_text(rows)
     return csv_text(rows, Endpoint.EXPORT_KEYS)
+
+
+def save_endpoints(path: str | Path, endpoints: Sequence[Endpoint]) -> int:
+    """Write ``endpoints`` to ``path`` (format from its name), all at once; the row count."""
+    write_atomic(path, endpoints_text(endpoints, format_of(str(path))))
+    return len(endpoints)
 
 
 class _Tails(dict):
@@ -84,3 +92,9 @@ def scan_text(report: ScanReport, fmt: str) -> str:
     if fmt == "json":
         return scan_json(report)
     return csv_text([r.as_dict() for r in report.results()], SCAN_KEYS)
+
+
+def save_scan(path: str | Path, report: ScanReport) -> int:
+    """Write a scan's results to ``path`` (format from its name), all at once; the count."""
+    write_atomic(path, scan_text(report, format_of(str(path))))
+    return report.scanned

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portie_qt.core.endpoints import Endpoint
+from portie_qt.core.ports import PortError, parse_port
 from portie_qt.core.ranges import REGISTERED_MAX, WELL_KNOWN_MAX, Band
 
 
@@ -24,9 +25,12 @@ class FilterCriteria:
     def exact_port(self) -> int | None:
         """``:3000`` in the search field means exactly port 3000."""
         text = self.text.strip()
-        if text.startswith(":") and text[1:].isdigit():
-            return int(text[1:])
-        return None
+        if not text.startswith(":"):
+            return None
+        try:
+            return parse_port(text[1:])
+        except PortError:
+            return None
 
     def matches(self, endpoint: Endpoint, *, ignore_band: bool = False) -> bool:
         if self.listening_only and not endpoint.listening:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 import secrets
 import struct
@@ -32,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from portie_qt.core import trust
+from portie_qt.core.files import PRIVATE_FILE, write_atomic
 from portie_qt.core.paths import ResourceError, config_dir, ensure_config_dir, resource_path
 
 PRICE = "$8.99"
@@ -357,9 +357,6 @@ def verify(
     )
 
 
-parse_key = verify
-
-
 @functools.cache
 def revoked_serials() -> frozenset[int]:
     """Serials refused even with a genuine signature (``assets/revoked_serials.txt``)."""
@@ -436,13 +433,8 @@ class LicenseStore:
         """Verify ``key_text`` and store it (user-only permissions); return the License."""
         license_ = verify(key_text, trusted_keys)
         ensure_config_dir()
-        path = self.path
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(armor(license_.key_text) + "\n")
-        os.chmod(tmp, 0o600)  # O_CREAT's mode is ignored when the file already existed
-        os.replace(tmp, path)  # all-or-nothing: a crash never leaves half a key behind
+        # All-or-nothing, user-only, never through a planted link (core.files).
+        write_atomic(self.path, armor(license_.key_text) + "\n", PRIVATE_FILE)
         return license_
 
     def remove(self) -> bool:

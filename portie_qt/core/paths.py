@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
+from portie_qt.core.files import ensure_private_dir
+
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # portie_qt/
 _TOPS = ("ui", "assets")
 
@@ -62,6 +64,4 @@ def config_dir() -> Path:
 
 def ensure_config_dir() -> Path:
     """Create the configuration directory (user-only permissions) and return it."""
-    path = config_dir()
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return ensure_private_dir(config_dir())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from portie_qt.core.curated_ports import CURATED
 from portie_qt.core.paths import resource_path
-from portie_qt.core.ports import check_port, is_port
+from portie_qt.core.ports import PortError, check_port, parse_port
 from portie_qt.core.ranges import Band, band_of
 
 DATA_FILE = "assets/iana_ports.json"
@@ -143,9 +143,11 @@ def search(text: str, limit: int = 200) -> list[PortInfo]:
     needle = text.strip().lower()
     if not needle:
         return []
-    if needle.isdigit():
-        port = int(needle)
-        return [lookup(port)] if is_port(port) else []
+    if needle.isascii() and needle.isdigit():
+        try:
+            return [lookup(parse_port(needle))]
+        except PortError:
+            return []
     found: list[int] = []
     for port, (label, note, _protos) in CURATED.items():
         if needle in label.lower() or needle in note.lower():

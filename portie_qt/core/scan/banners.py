@@ -9,6 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
+from portie_qt.core.ports import host_text
 from portie_qt.core.scan.engine import _POLL_SLICE, BANNER_TIMEOUT, _cancel_check, _close_rst
 from portie_qt.core.scan.targets import ScanTarget
 
@@ -22,7 +23,7 @@ _BANNER_CONCURRENCY = 128
 
 
 def _head_request(target: ScanTarget) -> bytes:
-    host = f"[{target.address}]" if target.family == socket.AF_INET6 else target.host
+    host = host_text(target.address) if target.family == socket.AF_INET6 else target.host
     return (
         f"HEAD / HTTP/1.0\r\nHost: {host}\r\nUser-Agent: Portie\r\nConnection: close\r\n\r\n"
     ).encode("ascii", "replace")
