@@ -83,7 +83,7 @@ def synthetic_refreshes(rows: int, rounds: int, criteria, churn: float = CHURN) 
     """``rounds + 1`` Refresh objects: a first fill of ``rows``, then ``churn`` each round."""
     from portie_qt.core.endpoints import Snapshot, diff
     from portie_qt.core.filtering import band_counts
-    from portie_qt.workers import Refresh
+    from portie_qt.refresh_worker import Refresh
 
     maker = _Endpoints()
     current = [maker.make(i) for i in range(rows)]
@@ -103,8 +103,9 @@ def synthetic_refreshes(rows: int, rounds: int, criteria, churn: float = CHURN) 
     refreshes, previous = [], None
     for endpoints in snapshots:
         snapshot = Snapshot(endpoints=tuple(endpoints), taken_at=time.time())
+        listening = sum(1 for e in snapshot.endpoints if e.listening)
         refreshes.append(Refresh(snapshot, diff(previous, snapshot), criteria,
-                                 band_counts(snapshot.endpoints, criteria)))  # fmt: skip
+                                 band_counts(snapshot.endpoints, criteria), listening))  # fmt: skip
         previous = snapshot
     return refreshes
 
@@ -132,7 +133,7 @@ def measure_apply(rows: int, rounds: int, docks: bool = True) -> dict:
             dock = getattr(window, name, None)
             if dock is not None:
                 dock.hide()
-    refreshes = synthetic_refreshes(rows, rounds, window.proxy.criteria)
+    refreshes = synthetic_refreshes(rows, rounds, window.filters.criteria)
     times, events = [], []
     for refresh in refreshes:
         started = time.perf_counter()
@@ -140,11 +141,11 @@ def measure_apply(rows: int, rounds: int, docks: bool = True) -> dict:
         applied = time.perf_counter()
         # Qt repaints only rows that changed on screen; asking for the whole viewport makes
         # every round pay for exactly one paint of the visible rows (the worst case).
-        window.table.viewport().update()
+        window.ports.table.viewport().update()
         app.processEvents()
         times.append(time.perf_counter() - started)
         events.append(time.perf_counter() - applied)
-    shown = window.model.rowCount()
+    shown = window.ports.model.rowCount()
     window.close()
     return {"first_fill": times[0], "apply": times[1:], "events": events[1:], "rows": shown}
 
@@ -164,21 +165,21 @@ def measure_window(refreshes: int, interval_ms: int, min_rows: int) -> dict:
 
     def on_tick() -> None:
         ticks.append(time.perf_counter())
-        full = window.model.rowCount() >= min_rows and len(applied) >= refreshes + 1
+        full = window.ports.model.rowCount() >= min_rows and len(applied) >= refreshes + 1
         if full or time.monotonic() > deadline:
             app.quit()
 
     heartbeat.timeout.connect(on_tick)
     window.refresh_applied.connect(lambda _r: applied.append(time.perf_counter()))
-    window.set_interval(interval_ms)
+    window.loop.set_interval(interval_ms)
     heartbeat.start()
     window.start()
     app.exec()
     heartbeat.stop()
     rss = psutil.Process().memory_info().rss
-    rows = window.model.rowCount()
+    rows = window.ports.model.rowCount()
     window.close()
-    window.worker.stop()
+    window.loop.stop()
     settle = applied[0] + 0.25 if applied else float("inf")
     gaps = [(b - a, b) for a, b in itertools.pairwise(ticks)]
     steady = [g for g, at in gaps if at > settle]

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication
 
 from portie_qt import __version__
 from portie_qt.core.paths import ResourceError, resource_path
-from portie_qt.main_window import MainWindow, app_icon
+from portie_qt.main_window import MainWindow
 from portie_qt.settings import open_settings
+from portie_qt.style import app_icon
 
 SELF_TEST_TIMEOUT_S = 10.0
 # Everything the window needs from ui/ and assets/: the self-test fails if one is missing.
@@ -20,6 +21,9 @@ REQUIRED_RESOURCES = (
     "ui/main_window.ui",
     "ui/reference_dialog.ui",
     "ui/unlock_dialog.ui",
+    "ui/scan_dialog.ui",
+    "ui/activity_panel.ui",
+    "ui/watch_panel.ui",
     "assets/iana_ports.json",
     "assets/revoked_serials.txt",
     "assets/icons/portie.svg",
@@ -44,7 +48,6 @@ def create_main_window(start: bool = True) -> MainWindow:
     ensure_application()
     settings, notice = open_settings()
     window = MainWindow(settings, notice)
-    window.setWindowIcon(app_icon())
     if start:
         window.start()
     return window
@@ -80,6 +83,12 @@ def run_gui(qt_args: list[str], self_test: bool = False) -> int:
     if reason:
         print(f"portie: {reason}", file=sys.stderr)
         return 1
+    missing = missing_resources()
+    if missing:
+        what = "self-test failed" if self_test else "portie"
+        print(f"{what}: missing resources: {', '.join(missing)}; reinstall Portie.",
+              file=sys.stderr)  # fmt: skip
+        return 1
     app = ensure_application(qt_args)
     window = create_main_window(start=False)
     window.show()
@@ -114,16 +123,12 @@ def _process_age() -> float:
 
 
 def _self_test(app: QApplication, window: MainWindow, started: float) -> int:
-    missing = missing_resources()
-    if missing:
-        print(f"self-test failed: missing resources: {', '.join(missing)}", file=sys.stderr)
-        window.worker.stop()
-        return 1
     outcome: dict = {}
 
     def on_refresh(_refresh) -> None:
-        if window.model.rowCount() > 0 and "rows" not in outcome:
-            outcome["rows"] = window.model.rowCount()
+        rows = len(window.ports.rows)
+        if rows > 0 and "rows" not in outcome:
+            outcome["rows"] = rows
             outcome["ms"] = (time.perf_counter() - started) * 1000
             window.close()
 
@@ -135,7 +140,7 @@ def _self_test(app: QApplication, window: MainWindow, started: float) -> int:
     QTimer.singleShot(int(SELF_TEST_TIMEOUT_S * 1000), on_timeout)
     window.start()
     app.exec()
-    window.worker.stop()
+    window.loop.stop()
     if "rows" in outcome:
         print(f"rows={outcome['rows']} first_rows_ms={outcome['ms']:.0f}")
         return 0

@@ -3,7 +3,8 @@
 ``Entitlements`` wraps the saved license (``core.license.LicenseStore``), re-verified at
 start-up, and emits ``changed(unlocked)`` when a key is activated or removed so paid
 actions turn on or off at once. ``bind_action()`` turns a QAction into a paid one: while
-locked it wears a lock mark and opens the unlock dialog instead of running.
+locked it wears a lock mark and, instead of running, asks for the unlock dialog with
+``unlock_requested(feature)``; the window owns that dialog.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QWidget
-from shiboken6 import Shiboken
+from PySide6.QtGui import QAction
 
 from portie_qt.core.license import (
     FEATURES,
@@ -22,29 +21,20 @@ from portie_qt.core.license import (
     LicenseState,
     LicenseStore,
 )
-from portie_qt.core.paths import ResourceError, resource_path
-
-LOCK_ICON = "assets/icons/lock.svg"
-
-
-def lock_icon() -> QIcon:
-    """The lock mark paid actions wear while Portie is locked."""
-    try:
-        return QIcon(str(resource_path(LOCK_ICON)))
-    except ResourceError:
-        return QIcon()  # a build without the icon still shows the tooltip and property
+from portie_qt.jobs import background_pool, run_in_pool
+from portie_qt.style import lock_icon
 
 
 class Entitlements(QObject):
     """Says which paid features are unlocked; every paid action asks it and nothing else."""
 
     changed = Signal(bool)  # unlocked
+    unlock_requested = Signal(str)  # a paid feature was tried while locked ("" from a menu)
 
     def __init__(self, store: LicenseStore | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._store = store or LicenseStore()
         self._state: LicenseState = self._store.load()
-        self._dialog = None  # the one open UnlockDialog, reused rather than stacked
 
     # --- state -----------------------------------------------------------------------
 
@@ -81,41 +71,46 @@ class Entitlements(QObject):
     def activate(self, text: str) -> License:
         """Verify and save a key; paid features unlock at once. Raises LicenseError/OSError."""
         license_ = self._store.save(text)
-        self._set(LicenseState(license=license_))
+        self.set_state(LicenseState(license=license_))
         return license_
 
     def remove(self) -> bool:
         """Forget the saved key (paid features lock at once); True when there was one."""
         removed = self._store.remove()
-        self._set(LicenseState())
+        self.set_state(LicenseState())
         return removed
 
     def reload(self) -> None:
         """Re-read the saved key (another process may have activated or removed it)."""
-        self._set(self._store.load())
+        self.set_state(self._store.load())
 
-    def _set(self, state: LicenseState) -> None:
+    def reload_in_background(self) -> None:
+        """`reload`, with the file read off the UI thread; changes arrive as ``changed``."""
+        job = run_in_pool(background_pool(), self._store.load)
+        job.finished.connect(self._on_loaded)
+
+    @Slot(object)
+    def _on_loaded(self, state: LicenseState) -> None:
+        if (state.license, state.notice) != (self.license, self.notice):
+            self.set_state(state)
+
+    def set_state(self, state: LicenseState) -> None:
+        """Adopt a state read elsewhere (off the UI thread) or made here."""
         self._state = state
         # Always emit: the licensee or notice may change even when "unlocked" does not.
         self.changed.emit(state.unlocked)
 
     # --- paid actions ----------------------------------------------------------------
 
-    def run_or_offer(self, feature: str, run: Callable[[], None], parent: QWidget | None) -> bool:
-        """Run a paid ``run()`` when allowed, else open the unlock dialog; True when it ran."""
+    def run_or_offer(self, feature: str, run: Callable[[], None]) -> bool:
+        """Run a paid ``run()`` when allowed, else ask for the unlock dialog; True when it ran."""
         if self.allows(feature):
             run()
             return True
-        self.open_unlock_dialog(parent, feature)
+        self.unlock_requested.emit(feature)
         return False
 
-    def bind_action(
-        self,
-        action: QAction,
-        feature: str,
-        run: Callable[[], None],
-        parent: QWidget | None = None,
-    ) -> None:
+    def bind_action(self, action: QAction, feature: str, run: Callable[[], None]) -> None:
         """Make ``action`` a paid action for ``feature``: ``run()`` when unlocked, else offer.
 
         While locked the action shows the lock icon, a tooltip naming the price and the
@@ -123,29 +118,7 @@ class Entitlements(QObject):
         """
         if feature not in FEATURES:
             raise KeyError(f"Unknown paid feature {feature!r}")
-        _PaidAction(self, action, feature, run, parent)
-
-    def open_unlock_dialog(self, parent: QWidget | None = None, feature: str | None = None):
-        """Show the (non-blocking) unlock dialog, reusing one that is already open."""
-        from portie_qt.unlock_dialog import UnlockDialog  # the dialog imports this module
-
-        if self._dialog is not None and not Shiboken.isValid(self._dialog):
-            self._dialog = None  # deleted along with the window it belonged to
-        if self._dialog is None:
-            self._dialog = UnlockDialog(self, parent, feature=feature)
-            self._dialog.finished.connect(self._on_dialog_finished)
-            self._dialog.open()
-        else:
-            self._dialog.set_feature(feature)
-            self._dialog.raise_()
-            self._dialog.activateWindow()
-        return self._dialog
-
-    @Slot(int)
-    def _on_dialog_finished(self, _result: int) -> None:
-        dialog, self._dialog = self._dialog, None
-        if dialog is not None:
-            dialog.deleteLater()
+        _PaidAction(self, action, feature, run)
 
 
 class _PaidAction(QObject):
@@ -157,14 +130,12 @@ class _PaidAction(QObject):
         action: QAction,
         feature: str,
         run: Callable[[], None],
-        parent: QWidget | None,
     ):
         super().__init__(action)  # lives and dies with the action
         self._entitlements = entitlements
         self._action = action
         self._feature = feature
         self._run = run
-        self._window = parent
         self._icon = action.icon()
         self._tooltip = action.toolTip()
         action.triggered.connect(self._on_action_triggered)
@@ -187,7 +158,7 @@ class _PaidAction(QObject):
 
     @Slot()
     def _on_action_triggered(self) -> None:
-        self._entitlements.run_or_offer(self._feature, self._run, self._window)
+        self._entitlements.run_or_offer(self._feature, self._run)
 
 
 def load_entitlements(parent: QObject | None = None) -> Entitlements:

@@ -8,48 +8,23 @@ exit), offers Kill when Terminate did not work, and reports through signals only
 
 from __future__ import annotations
 
-import itertools
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from shiboken6 import Shiboken
 
+from portie_qt.confirm_dialog import ACTIONS, KILL, TERMINATE, ConfirmSignalDialog
 from portie_qt.core import process_control
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.process_control import Outcome, Result, Target
-from portie_qt.kill_dialog import ACTIONS, KILL, TERMINATE, ConfirmSignalDialog
-
-log = logging.getLogger(__name__)
+from portie_qt.jobs import background_pool, run_in_pool
 
 # (targets, action, parent) -> (accepted, don't ask again)
 ConfirmPrompt = Callable[[list[Target], str, "QWidget | None"], tuple[bool, bool]]
 # (outcomes of processes still running after Terminate, parent) -> kill them?
 KillPrompt = Callable[[list[Outcome], "QWidget | None"], bool]
-
-
-class _JobSignals(QObject):
-    done = Signal(object)  # (job id, result or exception)
-
-
-class _Job(QRunnable):
-    """Runs one blocking call in the pool; its result leaves only through ``done``."""
-
-    def __init__(self, job_id: int, call: Callable[[], object], signals: _JobSignals) -> None:
-        super().__init__()
-        self.job_id = job_id
-        self.call = call
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self.call()
-        except Exception as exc:  # reported to the user as a sentence, never lost
-            log.exception("process action failed")
-            result = exc
-        self.signals.done.emit((self.job_id, result))
 
 
 @dataclass
@@ -79,9 +54,9 @@ def _act_all(action: str, targets: list[Target], timeout: float) -> list[Outcome
     return [process_control.terminate(t, timeout) for t in targets]
 
 
-def _failed(targets: list[Target], exc: Exception) -> list[Outcome]:
+def _failed(targets: list[Target], message: str) -> list[Outcome]:
     return [
-        Outcome(t, Result.REFUSED, f"Portie could not signal {t.title}: {exc}.") for t in targets
+        Outcome(t, Result.REFUSED, f"Portie could not signal {t.title}: {message}") for t in targets
     ]
 
 
@@ -114,10 +89,7 @@ class ProcessActions(QObject):
         self.timeout = timeout
         self.confirm_prompt: ConfirmPrompt = self.ask_confirmation
         self.kill_prompt: KillPrompt = self.ask_kill
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[_Request, Callable, _JobSignals, _Job]] = {}
+        self._pending = 0  # jobs running for this controller
         self._in_flight: set[tuple] = set()
 
     # -- public -------------------------------------------------------------------
@@ -143,20 +115,17 @@ class ProcessActions(QObject):
         if self.confirm_enabled():
             # Fresh names, command lines and every port: reading them touches /proc or
             # the whole socket table, so not on the UI thread.
-            self._run(
-                req, lambda: [process_control.describe(*t.key) for t in targets], self._on_described
-            )
+            job = self._run(lambda: [process_control.describe(*t.key) for t in targets])
+            job.finished.connect(lambda described: self._on_described(req, described))
+            # Describing failed: confirm with what the table knew.
+            job.failed.connect(lambda _message: self._on_described(req, req.targets))
         else:
             self._act(req, action, targets)
         return True
 
     @property
     def busy(self) -> bool:
-        return bool(self._pending)
-
-    def wait_idle(self, msecs: int = 10_000) -> bool:
-        """Block until running actions finish (at shutdown); True when none is left."""
-        return self._pool.waitForDone(msecs)
+        return self._pending > 0
 
     # -- default prompts (replaceable) --------------------------------------------
 
@@ -192,19 +161,15 @@ class ProcessActions(QObject):
 
     # -- steps ----------------------------------------------------------------------
 
-    def _run(self, req: _Request, call: Callable[[], object], then: Callable) -> None:
-        job_id = next(self._ids)
-        signals = _JobSignals()
-        signals.done.connect(self._on_job_done)
-        job = _Job(job_id, call, signals)
-        self._pending[job_id] = (req, then, signals, job)
-        self._pool.start(job)
+    def _run(self, call: Callable[[], object]):
+        self._pending += 1
+        job = run_in_pool(background_pool(), call)
+        job.finished.connect(self._on_job_ended)
+        job.failed.connect(self._on_job_ended)
+        return job
 
-    @Slot(object)
-    def _on_job_done(self, payload) -> None:
-        job_id, result = payload
-        req, then, _signals, _job = self._pending.pop(job_id)
-        then(req, result)
+    def _on_job_ended(self, *_args) -> None:
+        self._pending -= 1
 
     def _parent_of(self, req: _Request) -> QWidget | None:
         # The window may have closed while a 3 s wait ran.
@@ -212,9 +177,7 @@ class ProcessActions(QObject):
             return req.parent
         return None
 
-    def _on_described(self, req: _Request, described) -> None:
-        if isinstance(described, Exception):
-            described = req.targets
+    def _on_described(self, req: _Request, described: list[Target]) -> None:
         # Keep what the table knew where the fresh look found less (process exited).
         shown = [
             fresh if fresh.name else known
@@ -230,14 +193,11 @@ class ProcessActions(QObject):
 
     def _act(self, req: _Request, action: str, targets: list[Target]) -> None:
         timeout = self.timeout
-        self._run(
-            req,
-            lambda: _act_all(action, targets, timeout),
-            lambda r, result: self._on_acted(r, action, targets, result),
-        )
+        job = self._run(lambda: _act_all(action, targets, timeout))
+        job.finished.connect(lambda outcomes: self._on_acted(req, action, outcomes))
+        job.failed.connect(lambda message: self._on_acted(req, action, _failed(targets, message)))
 
-    def _on_acted(self, req: _Request, action: str, targets: list[Target], result) -> None:
-        outcomes = _failed(targets, result) if isinstance(result, Exception) else result
+    def _on_acted(self, req: _Request, action: str, outcomes: list[Outcome]) -> None:
         done = {o.target.key: o for o in outcomes}
         req.outcomes = [done.get(o.target.key, o) for o in req.outcomes] or outcomes
         self.acted.emit()

@@ -16,44 +16,11 @@ from PySide6.QtWidgets import (
     QTextBrowser,
 )
 
+from portie_qt import style
 from portie_qt.core.endpoints import Endpoint
-from portie_qt.core.reference import PortInfo, data_source, lookup, search
+from portie_qt.core.reference import data_source, lookup, search
+from portie_qt.port_html import port_html
 from portie_qt.ui_loader import child, embed_form
-
-
-def entry_html(info: PortInfo, in_use: list[Endpoint]) -> str:
-    """Everything known about one port, as HTML for the reference pane."""
-    band = info.band
-    parts = [f"<h2 style='margin-bottom:2px'>Port {info.port}</h2>"]
-    if info.practical:
-        parts.append(
-            f"<p><b>{html.escape(info.practical)}</b><br>{html.escape(info.note or '')}</p>"
-        )
-    parts.append(f"<p>{band.title} range ({band.span[0]}–{band.span[1]}): usually a "
-                 f"{band.meaning}.</p>")  # fmt: skip
-    for protocol in ("tcp", "udp", "sctp", "dccp"):
-        entries = info.for_protocol(protocol)
-        if entries:
-            items = "".join(
-                f"<li><b>{html.escape(a.name or '(reserved)')}</b> — "
-                f"{html.escape(a.description)}</li>"
-                for a in entries
-            )
-            parts.append(f"<p style='margin-bottom:0'>IANA {protocol.upper()}:</p><ul>{items}</ul>")
-    if not info.assignments:
-        parts.append("<p>IANA: unassigned for every protocol.</p>")
-    if in_use:
-        items = "".join(
-            f"<li>{html.escape(e.protocol.upper())} {html.escape(e.local)} {html.escape(e.state)}"
-            f" — {html.escape(e.process or 'owner hidden')}"
-            f"{f' (PID {e.pid})' if e.pid is not None else ''}</li>"
-            for e in in_use[:20]
-        )
-        parts.append(f"<p style='margin-bottom:0'><b>In use on this machine now:</b></p>"
-                     f"<ul>{items}</ul>")  # fmt: skip
-    else:
-        parts.append("<p><b>Not in use on this machine right now.</b></p>")
-    return "".join(parts)
 
 
 class ReferenceDialog(QDialog):
@@ -70,7 +37,9 @@ class ReferenceDialog(QDialog):
         self.entry_view: QTextBrowser = child(form, QTextBrowser, "entryView")
         child(form, QSplitter, "splitter").setSizes([240, 520])
         source = data_source()
-        child(form, QLabel, "sourceLabel").setText(
+        source_label = child(form, QLabel, "sourceLabel")
+        style.set_tone(source_label, "muted")
+        source_label.setText(
             f"Source: {source['name']} (entries to {source['newest_entry']}), "
             f"{source['licence']}. Practical labels by Portie."
         )
@@ -119,4 +88,4 @@ class ReferenceDialog(QDialog):
             return
         port = current.data(Qt.ItemDataRole.UserRole)
         in_use = [e for e in self._endpoints() if e.local_port == port]
-        self.entry_view.setHtml(entry_html(lookup(port), in_use))
+        self.entry_view.setHtml(port_html(lookup(port), in_use=in_use))

@@ -1,32 +1,30 @@
 """Tools → Scan Remote Host…: a TCP connect scan of another computer, filled in live.
 
-The dialog resolves the host and scans on a ``QThreadPool``: one runnable per batch
-of ports, each running the Qt-free engine (``portie_qt.core.scanner.scan``). Results
-leave the pool only through signals, in small tuples; the UI thread never touches
-a socket. Cancel (or closing the dialog) sets one event every runnable checks.
+The dialog resolves the host and scans on its own pool, through ``run_in_pool``: the
+ports are dealt into batches with the same split the terminal uses
+(``core.scan.split_batches``), each batch runs the Qt-free engine and reports results
+as it goes, and the batches' reports are merged with ``ScanReport.merge``. The UI
+thread never touches a socket. Cancel (or closing the dialog) sets one event every
+batch checks.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import threading
-from dataclasses import fields
-from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
+    QSettings,
     QStringListModel,
     Qt,
     QThreadPool,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,9 +42,13 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from portie_qt.core import scanner
-from portie_qt.core.scanner import CLOSED, FILTERED, OPEN, ScanReport, ScanResult, Target
-from portie_qt.settings import open_settings
+from portie_qt import style
+from portie_qt.core import scan as scanner
+from portie_qt.core.export import save_scan
+from portie_qt.core.scan import CLOSED, FILTERED, OPEN, ScanReport, ScanResult, ScanTarget
+from portie_qt.entitlements import Entitlements
+from portie_qt.jobs import Job, run_in_pool
+from portie_qt.settings import read_str_list
 from portie_qt.ui_loader import child, embed_form
 
 PORT, STATE, SERVICE, BANNER = range(4)
@@ -82,9 +84,6 @@ class ScanResultsModel(QAbstractTableModel):
         self._open: list[ScanResult] = []
         self._others: list[ScanResult] = []
         self._show_all = False
-        self._bold = QFont()
-        self._bold.setBold(True)
-        self._muted = QBrush(QColor("#8a9096"))
 
     # -- data in --------------------------------------------------------------------------
 
@@ -156,6 +155,10 @@ class ScanResultsModel(QAbstractTableModel):
             counts[result.state] += 1
         return counts
 
+    def restyle(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, BANNER))
+
     def result_at(self, row: int) -> ScanResult:
         return self._open[row] if row < len(self._open) else self._others[row - len(self._open)]
 
@@ -186,83 +189,45 @@ class ScanResultsModel(QAbstractTableModel):
         if role == RESULT_ROLE:
             return result
         if role == Qt.ItemDataRole.FontRole and result.state == OPEN and column == STATE:
-            return self._bold
+            return style.current().bold
         if role == Qt.ItemDataRole.ForegroundRole and result.state != OPEN:
-            return self._muted
+            return style.current().muted_brush
         if role == Qt.ItemDataRole.ToolTipRole and column == BANNER and result.banner:
             return result.banner
         return None
 
 
-# --- work on the pool --------------------------------------------------------------------
+# --- work on the pool (each function runs on a pool thread) --------------------------------
 
 
-class _JobSignals(QObject):
-    resolved = Signal(int, object)  # (run id, Target)
-    results_found = Signal(int, object)  # (run id, tuple[ScanResult, ...])
-    progressed = Signal(int, int, int)  # (run id, batch, ports done in that batch)
-    batch_finished = Signal(int, int, object)  # (run id, batch, ScanReport)
-    failed = Signal(int, str)  # (run id, one-sentence message)
+def _resolve(host: str) -> tuple[ScanTarget, bool]:
+    """Resolve the host (DNS can take seconds) and say whether it is this machine."""
+    target = scanner.resolve_target(host)
+    try:
+        local = scanner.is_this_machine(target.address)
+    except OSError:  # interfaces unreadable: treat it as another machine (remind)
+        local = False
+    return target, local
 
 
-class _ResolveJob(QRunnable):
-    """Resolve the host off the UI thread (DNS can take seconds)."""
+def _scan_batch(report, target: ScanTarget, ports: list[int], options: dict,
+                cancel: threading.Event) -> ScanReport:  # fmt: skip
+    """Scan one batch; results and progress go out through ``report`` in small tuples."""
+    pending: list[ScanResult] = []
 
-    def __init__(self, run_id: int, host: str, signals: _JobSignals) -> None:
-        super().__init__()
-        self.run_id, self.host, self.signals = run_id, host, signals
+    def send() -> None:
+        if pending:
+            report(("results", tuple(pending)))
+            pending.clear()
 
-    def run(self) -> None:
-        try:
-            target = scanner.resolve_target(self.host)
-        except scanner.TargetError as exc:
-            self.signals.failed.emit(self.run_id, str(exc))
-            return
-        try:
-            local = scanner.is_this_machine(target.address)
-        except OSError:  # interfaces unreadable: treat it as another machine (remind)
-            local = False
-        self.signals.resolved.emit(self.run_id, (target, local))
-
-
-class _BatchJob(QRunnable):
-    """Scan one batch of ports with the engine; results go out in small tuples."""
-
-    def __init__(self, run_id: int, batch: int, target: Target, ports: list[int], options: dict,
-                 cancel: threading.Event, signals: _JobSignals) -> None:  # fmt: skip
-        super().__init__()
-        self.run_id, self.batch, self.target, self.ports = run_id, batch, target, ports
-        self.options, self.cancel, self.signals = options, cancel, signals
-
-    def run(self) -> None:
-        pending: list[ScanResult] = []
-
-        def send() -> None:
-            if pending:
-                self.signals.results_found.emit(self.run_id, tuple(pending))
-                pending.clear()
-
-        def on_progress(done: int, _total: int, _open: int) -> None:
-            send()
-            self.signals.progressed.emit(self.run_id, self.batch, done)
-
-        try:
-            report = scanner.scan(self.target, self.ports, cancel=self.cancel,
-                                  on_result=pending.append, on_progress=on_progress,
-                                  **self.options)  # fmt: skip
-        except scanner.ScanError as exc:
-            self.signals.failed.emit(self.run_id, str(exc))
-            return
-        except Exception as exc:  # a crashed batch must not leave the dialog waiting forever
-            self.signals.failed.emit(self.run_id, f"The scan stopped: {exc}; scan again.")
-            return
+    def on_progress(done: int, _total: int, _open: int) -> None:
         send()
-        self.signals.batch_finished.emit(self.run_id, self.batch, report)
+        report(("progress", done))
 
-
-def split_batches(ports: list[int], count: int) -> list[list[int]]:
-    """``ports`` dealt into ``count`` interleaved batches, so each sees low and high ports."""
-    return [ports[i::count] for i in range(count) if ports[i::count]]
+    result = scanner.scan(target, ports, cancel=cancel, on_result=pending.append,
+                          on_progress=on_progress, **options)  # fmt: skip
+    send()
+    return result
 
 
 # --- the dialog --------------------------------------------------------------------------
@@ -271,12 +236,14 @@ def split_batches(ports: list[int], count: int) -> list[list[int]]:
 class ScanDialog(QDialog):
     """Scan a host's TCP ports and watch the results arrive."""
 
-    scan_finished = Signal(object)  # ScanReport summary of the whole run (merged batches)
+    scan_finished = Signal(object)  # ScanReport of the whole run (merged batches), or None
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, settings: QSettings, entitlements: Entitlements, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ScanDialog")
         self.setWindowTitle("Scan Remote Host — Portie")
+        self.settings = settings
+        self._entitlements = entitlements
         form = embed_form("scan_dialog.ui", self, (6, 6, 6, 6))
         self.host_edit: QLineEdit = child(form, QLineEdit, "hostEdit")
         self.preset_combo: QComboBox = child(form, QComboBox, "presetCombo")
@@ -311,7 +278,6 @@ class ScanDialog(QDialog):
         self.reminder_frame.hide()
         for label, spec in PRESETS:
             self.preset_combo.addItem(label, spec)
-        self.settings, _notice = open_settings()
         self._recent = QStringListModel(self.recent_hosts(), self)
         completer = QCompleter(self._recent, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -319,19 +285,13 @@ class ScanDialog(QDialog):
         if self._recent.stringList():
             self.host_edit.setText(self._recent.stringList()[0])
 
-        self.pool = QThreadPool(self)
+        self.pool = QThreadPool(self)  # scans run for seconds: not on the shared pool
         self.pool.setMaxThreadCount(MAX_BATCHES + 1)
-        self._signals = _JobSignals()
-        self._signals.resolved.connect(self._on_job_resolved)
-        self._signals.results_found.connect(self._on_job_results_found)
-        self._signals.progressed.connect(self._on_job_progressed)
-        self._signals.batch_finished.connect(self._on_job_batch_finished)
-        self._signals.failed.connect(self._on_job_failed)
         self._run_id = 0
         self._cancel = threading.Event()
         self._running = False
         self._ports: list[int] = []
-        self._target: Target | None = None
+        self._target: ScanTarget | None = None
         self._batch_done: dict[int, int] = {}
         self._reports: dict[int, ScanReport] = {}
         self._batches = 0
@@ -358,13 +318,11 @@ class ScanDialog(QDialog):
         return self._running
 
     def recent_hosts(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
-        hosts = [value] if isinstance(value, str) else list(value or [])
-        return [h for h in hosts if isinstance(h, str) and h][:RECENT_MAX]
+        return read_str_list(self.settings, RECENT_KEY, RECENT_MAX)
 
     @Slot()
     def start_scan(self) -> None:
-        """Check the inputs, then resolve and scan on the pool."""
+        """Check the inputs and the licence, then resolve and scan on the pool."""
         if self._running:
             return
         try:
@@ -378,7 +336,12 @@ class ScanDialog(QDialog):
             self._show_error("Enter a host name or IP address to scan.")
             self.host_edit.setFocus()
             return
+        if not self._entitlements.allows("remote_scan"):  # removed while the dialog was open
+            self._show_error("Remote scanning is a paid feature: unlock Portie to scan.")
+            self._entitlements.unlock_requested.emit("remote_scan")
+            return
         self._run_id += 1
+        run_id = self._run_id
         self._cancel = threading.Event()
         self._ports, self._target = ports, None
         self._batch_done, self._reports, self._batches = {}, {}, 0
@@ -388,11 +351,13 @@ class ScanDialog(QDialog):
         self._set_running(True)
         self._show_status(f"Resolving {host}…")
         self._update_counts()
-        self.pool.start(_ResolveJob(self._run_id, host, self._signals))
+        job = run_in_pool(self.pool, _resolve, host)
+        job.finished.connect(lambda resolved: self._on_resolved(run_id, resolved))
+        job.failed.connect(lambda message: self._on_failed(run_id, message))
 
     @Slot()
     def cancel_scan(self) -> None:
-        """Stop every runnable of the current scan; results so far stay listed."""
+        """Stop every batch of the current scan; results so far stay listed."""
         if not self._running:
             return
         self._cancel.set()
@@ -401,18 +366,16 @@ class ScanDialog(QDialog):
         else:
             self._show_status("Cancelling…")
 
-    def export_results(self, path: str | Path, fmt: str) -> int:
-        """Write every result to ``path`` as ``csv`` or ``json``; return the rows written."""
-        rows = [r.as_dict() for r in self.model.results()]
-        path = Path(path)
-        if fmt == "json":
-            path.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-        else:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(ScanResult)])
-                writer.writeheader()
-                writer.writerows(rows)
-        return len(rows)
+    def save_results(self, path: str) -> Job:
+        """Write the last scan's results to ``path`` (CSV or JSON by its name), off-thread."""
+        job = run_in_pool(self.pool, save_scan, path, self.last_report)
+        job.finished.connect(lambda count: self._show_status(f"Saved {count} results to {path}."))
+        job.failed.connect(
+            lambda message: self._show_error(
+                f"Could not write {path}: {message} Choose another folder."
+            )
+        )
+        return job
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -425,10 +388,15 @@ class ScanDialog(QDialog):
         self.cancel_scan()
         super().closeEvent(event)
 
-    # -- pool signals -----------------------------------------------------------------------
+    def changeEvent(self, event) -> None:  # Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            style.restyle(self)
+            self.model.restyle()
+        super().changeEvent(event)
 
-    @Slot(int, object)
-    def _on_job_resolved(self, run_id: int, resolved) -> None:
+    # -- results from the pool --------------------------------------------------------------
+
+    def _on_resolved(self, run_id: int, resolved) -> None:
         if run_id != self._run_id or not self._running:
             return
         target, local = resolved
@@ -436,7 +404,7 @@ class ScanDialog(QDialog):
         self._remember(target.host)
         if not local:
             self._remind(target)
-        batches = split_batches(
+        batches = scanner.split_batches(
             self._ports, max(1, min(MAX_BATCHES, len(self._ports) // MIN_BATCH))
         )
         self._batches = len(batches)
@@ -454,31 +422,35 @@ class ScanDialog(QDialog):
         self._show_status(f"Scanning {len(self._ports)} ports on {where}…{note}")
         for number, ports in enumerate(batches):
             self._batch_done[number] = 0
-            job = _BatchJob(run_id, number, target, ports, options, self._cancel, self._signals)
-            self.pool.start(job)
+            job = run_in_pool(self.pool, _scan_batch, target, ports, options, self._cancel,
+                              progress=True)  # fmt: skip
+            job.progressed.connect(
+                lambda update, number=number: self._on_batch_progressed(run_id, number, update)
+            )
+            job.finished.connect(
+                lambda report, number=number: self._on_batch_finished(run_id, number, report)
+            )
+            job.failed.connect(lambda message: self._on_failed(run_id, message))
 
-    @Slot(int, object)
-    def _on_job_results_found(self, run_id: int, results) -> None:
-        if run_id == self._run_id:
-            self.model.add(results)
+    def _on_batch_progressed(self, run_id: int, batch: int, update) -> None:
+        if run_id != self._run_id or not self._running:
+            return
+        kind, value = update
+        if kind == "results":
+            self.model.add(value)
             self._update_counts()
-
-    @Slot(int, int, int)
-    def _on_job_progressed(self, run_id: int, batch: int, done: int) -> None:
-        if run_id == self._run_id and self._running:
-            self._batch_done[batch] = done
+        else:
+            self._batch_done[batch] = value
             self.progress_bar.setValue(sum(self._batch_done.values()))
 
-    @Slot(int, int, object)
-    def _on_job_batch_finished(self, run_id: int, batch: int, report: ScanReport) -> None:
+    def _on_batch_finished(self, run_id: int, batch: int, report: ScanReport) -> None:
         if run_id != self._run_id or not self._running:
             return
         self._reports[batch] = report
         if len(self._reports) == self._batches:
             self._finish(cancelled=any(r.cancelled for r in self._reports.values()))
 
-    @Slot(int, str)
-    def _on_job_failed(self, run_id: int, message: str) -> None:
+    def _on_failed(self, run_id: int, message: str) -> None:
         if run_id != self._run_id or not self._running:
             return
         self._cancel.set()  # stop the sibling batches too
@@ -489,19 +461,10 @@ class ScanDialog(QDialog):
 
     def _finish(self, cancelled: bool) -> None:
         self.model.finish()
-        self._set_running(False)
+        self._running = False
         if self._target is not None and self._reports:
-            reports = list(self._reports.values())
-            opened = sorted((r for rep in reports for r in rep.open), key=lambda r: r.port)
-            self.last_report = ScanReport(
-                target=self._target,
-                ports_requested=len(self._ports),
-                open=tuple(opened),
-                closed=tuple(sorted(p for rep in reports for p in rep.closed)),
-                filtered=tuple(sorted(p for rep in reports for p in rep.filtered)),
-                elapsed=max(rep.elapsed for rep in reports),
-                cancelled=cancelled,
-                notes=(self._target.note,) if self._target.note else (),
+            self.last_report = ScanReport.merge(
+                self._target, list(self._reports.values()), len(self._ports), cancelled
             )
             self._show_status(self.last_report.summary())
         else:
@@ -511,6 +474,7 @@ class ScanDialog(QDialog):
             self.progress_bar.setValue(0)
         elif not cancelled:
             self.progress_bar.setValue(self.progress_bar.maximum())
+        self._set_running(False)
         self._update_counts()
         self.scan_finished.emit(self.last_report)
 
@@ -521,9 +485,7 @@ class ScanDialog(QDialog):
         for widget in (self.host_edit, self.preset_combo, self.ports_edit, self.timeout_spin,
                        self.concurrency_spin, self.banners_check):  # fmt: skip
             widget.setEnabled(not running)
-        if not running:
-            self.ports_edit.setEnabled(True)
-        has_results = not running and bool(self.model.results())
+        has_results = not running and self.last_report is not None
         self.export_csv_button.setEnabled(has_results)
         self.export_json_button.setEnabled(has_results)
 
@@ -534,27 +496,24 @@ class ScanDialog(QDialog):
         )
 
     def _show_status(self, text: str) -> None:
-        self.status_label.setStyleSheet("")
+        style.set_tone(self.status_label, "hint")
         self.status_label.setText(text)
 
     def _show_error(self, text: str) -> None:
-        self.status_label.setStyleSheet("color: #c0392b;")
+        style.set_tone(self.status_label, "error")
         self.status_label.setText(text)
 
     def _remember(self, host: str) -> None:
         hosts = [host, *(h for h in self.recent_hosts() if h != host)][:RECENT_MAX]
         self.settings.setValue(RECENT_KEY, hosts)
-        self.settings.sync()
         self._recent.setStringList(hosts)
 
-    def _remind(self, target: Target) -> None:
+    def _remind(self, target: ScanTarget) -> None:
         """First scan of another machine: a one-time, non-blocking reminder for that host."""
-        value = self.settings.value(REMINDED_KEY, [])
-        reminded = [value] if isinstance(value, str) else list(value or [])
+        reminded = read_str_list(self.settings, REMINDED_KEY, 1000)
         if target.host in reminded:
             return
         self.settings.setValue(REMINDED_KEY, [*reminded, target.host])
-        self.settings.sync()
         self.reminder_frame.show()
 
     @Slot(int)
@@ -579,11 +538,5 @@ class ScanDialog(QDialog):
             self, "Export Scan Results", suggested,
             "CSV files (*.csv)" if fmt == "csv" else "JSON files (*.json)",
         )  # fmt: skip
-        if not path:
-            return
-        try:
-            written = self.export_results(path, fmt)
-        except OSError as exc:
-            self._show_error(f"Could not write {path}: {exc.strerror}. Choose another folder.")
-            return
-        self._show_status(f"Saved {written} results to {path}.")
+        if path:
+            self.save_results(path)

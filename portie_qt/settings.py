@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from portie_qt.core.paths import config_dir
 
@@ -52,8 +52,30 @@ def read_bool(settings: QSettings, key: str, default: bool) -> bool:
 
 def read_int(settings: QSettings, key: str, default: int, low: int, high: int) -> int:
     """An int setting within [low, high]; anything else (hand-edited junk) gives the default."""
+    value = settings.value(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return default
     try:
-        value = int(settings.value(key, default))
-    except (TypeError, ValueError):
+        value = int(value)
+    except ValueError:
         return default
     return value if low <= value <= high else default
+
+
+def read_str(settings: QSettings, key: str, default: str) -> str:
+    """A text setting; a value of another type (a hand-edited ``@Point(1 2)``) gives the default."""
+    value = settings.value(key, default)
+    return value if isinstance(value, str) else default
+
+
+def read_str_list(settings: QSettings, key: str, limit: int) -> list[str]:
+    """A list of non-empty texts (QSettings stores one item as a plain string); junk dropped."""
+    value = settings.value(key, [])
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [item for item in items if isinstance(item, str) and item][:limit]
+
+
+def read_bytes(settings: QSettings, key: str) -> QByteArray | None:
+    """A saved geometry or state blob, or None when missing or of the wrong type."""
+    value = settings.value(key)
+    return value if isinstance(value, QByteArray) else None

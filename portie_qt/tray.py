@@ -4,9 +4,8 @@
 ports (with their state) and Quit. Where the desktop has no tray, `Tray.start()`
 returns a sentence saying so and the app carries on as a plain window.
 
-`Notifier` is what the rest of the app calls to notify the user. It records every
-request in ``sent`` (tests read that, not the screen) and shows it through the tray
-when there is one.
+`Notifier` is what the rest of the app calls to notify the user: it shows the
+notification through the tray when there is one and always emits ``notified``.
 """
 
 from __future__ import annotations
@@ -14,53 +13,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from portie_qt.core.activity import LISTEN_STARTED, OWNER_CHANGED, Event, WatchStatus
-from portie_qt.core.paths import ResourceError, resource_path
+from portie_qt.style import app_icon
 
-APP_ICON = "assets/icons/portie.svg"
 RECENT_LISTENERS = 10  # lines in the "Recent listeners" submenu
 NO_TRAY_NOTICE = (
     "This desktop has no system tray, so Portie runs as a normal window; "
     "notifications appear in the activity log."
 )
-
-
-def _drawn_icon() -> QIcon:
-    """A plain round "P" badge, for builds that lack the SVG app icon."""
-    icon = QIcon()
-    for size in (16, 24, 32, 48, 64, 128):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#2f6fdf"))
-        painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(max(8, int(size * 0.62)))
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "P")
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
-
-
-def app_icon() -> QIcon:
-    """Portie's icon: the bundled SVG when present and readable, else a drawn badge."""
-    try:
-        icon = QIcon(str(resource_path(APP_ICON)))
-    except ResourceError:
-        return _drawn_icon()
-    # An SVG Qt cannot render (no svg image plugin) loads as a null icon.
-    if icon.isNull() or icon.pixmap(32).isNull():
-        return _drawn_icon()
-    return icon
 
 
 class Tray(QObject):
@@ -152,10 +116,6 @@ class Tray(QObject):
         self._icon.showMessage(title, message, self._icon.icon(), 8000)
         return True
 
-    def action_texts(self, menu: QMenu | None = None) -> list[str]:
-        """The menu's visible texts (submenus by title): for tests and accessibility checks."""
-        return [a.text() for a in (menu or self.menu).actions() if not a.isSeparator()]
-
     @Slot(bool)
     def _on_pause_action_toggled(self, paused: bool) -> None:
         self._sync_pause_text(paused)
@@ -175,17 +135,15 @@ class Tray(QObject):
 
 
 class Notifier(QObject):
-    """The app's notification interface: records each request, shows it when it can."""
+    """The app's notification interface: shows each notification when it can, and says so."""
 
     notified = Signal(str, str)  # title, message: e.g. for a status bar when there is no tray
 
     def __init__(self, tray: Tray | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tray = tray
-        self.sent: list[tuple[str, str]] = []
 
     def notify(self, title: str, message: str) -> None:
-        self.sent.append((title, message))
         if self.tray is not None:
             self.tray.show_message(title, message)
         self.notified.emit(title, message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portie_qt import style
 from portie_qt.core.license import (
     FEATURE_DETAILS,
     FEATURES,
@@ -31,11 +32,9 @@ from portie_qt.core.license import (
     looks_incomplete,
     verify,
 )
-from portie_qt.entitlements import Entitlements, lock_icon
+from portie_qt.entitlements import Entitlements
+from portie_qt.style import lock_icon
 from portie_qt.ui_loader import child, embed_form
-
-# Status label looks, by the dynamic property "tone" (kept in code so tests can read it).
-_TONES = {"hint": "", "error": "color: #b3261e;", "ok": "color: #1e7d32;"}
 
 
 class UnlockDialog(QDialog):
@@ -66,6 +65,10 @@ class UnlockDialog(QDialog):
         self.status_label = child(self.form, QLabel, "statusLabel")
         self.activate_button = child(self.form, QPushButton, "activateButton")
         self.close_button = child(self.form, QPushButton, "closeButton")
+        self.feature_label.setStyleSheet(style.current().banner_css())
+        # Names and e-mail addresses come from the key: shown as typed, never as markup.
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
 
         # Fixed-width so the key can be compared with the email character by character.
         self.key_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -147,8 +150,7 @@ class UnlockDialog(QDialog):
 
     def _set_status(self, text: str, tone: str = "hint") -> None:
         self.status_label.setText(text)
-        self.status_label.setProperty("tone", tone)
-        self.status_label.setStyleSheet(_TONES[tone])
+        style.set_tone(self.status_label, tone)
 
     # --- validation ------------------------------------------------------------------
 
@@ -229,3 +231,40 @@ class UnlockDialog(QDialog):
     @Slot(bool)
     def _on_entitlements_changed(self, _unlocked: bool) -> None:
         self._show_state()
+
+    def changeEvent(self, event) -> None:  # Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            style.restyle(self)
+            self.feature_label.setStyleSheet(style.current().banner_css())
+        super().changeEvent(event)
+
+
+class UnlockOffer(QObject):
+    """Owns the one unlock dialog of a window: opens it when a locked feature is tried
+    (``Entitlements.unlock_requested``), raises it rather than stacking a second one."""
+
+    def __init__(self, entitlements: Entitlements, window: QWidget) -> None:
+        super().__init__(window)
+        self._entitlements = entitlements
+        self._window = window
+        self.dialog: UnlockDialog | None = None
+        entitlements.unlock_requested.connect(self.open)
+
+    @Slot(str)
+    def open(self, feature: str = "") -> UnlockDialog:
+        """Show the (non-blocking) dialog for ``feature`` ("" from the Help menu)."""
+        if self.dialog is None:
+            self.dialog = UnlockDialog(self._entitlements, self._window, feature=feature or None)
+            self.dialog.finished.connect(self._on_dialog_finished)
+            self.dialog.open()
+        else:
+            self.dialog.set_feature(feature or None)
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+        return self.dialog
+
+    @Slot(int)
+    def _on_dialog_finished(self, _result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()

@@ -1,28 +1,20 @@
-"""Turns each refresh into activity: events logged and stored, panels and tray updated,
-notifications raised. The window calls ``on_snapshot(snapshot, diff)`` and nothing else.
+"""Watch: turns each refresh into activity, watched-port states and notifications.
+
+A facade. It owns the activity log (on disk, read and written only on its own serial
+pool), the `WatchList`, both panels, the tray icon and the notifier. The window places
+``panels`` in docks and talks to this object alone: it calls `on_refresh`, `set_paused`,
+`set_locked`, `watch_port`, and listens to the signals below.
 
 The first snapshot only sets the baseline: everything already listening when Portie
 starts is not news, so it is neither logged nor notified.
-
-``create_watch()`` builds the whole set (store, both panels, tray, notifier) for the
-main window::
-
-    watch = create_watch(window)
-    activity_dock.setWidget(watch.activity_panel)
-    watch_dock.setWidget(watch.watch_panel)
-    window.refresh_applied.connect(lambda r: watch.on_snapshot(r.snapshot, r.diff))
-    watch.tray.show_requested.connect(...)   # raise the window
-    watch.tray.pause_toggled.connect(window.set_paused)
-    watch.tray.quit_requested.connect(...)   # quit the app
-    watch.watch_panel.terminate_requested.connect(...)  # the paid terminate flow
-    if watch.notice: window.show_notice(watch.notice)
 """
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSettings, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from portie_qt.activity_panel import ActivityPanel
 from portie_qt.core.activity import (
@@ -31,167 +23,246 @@ from portie_qt.core.activity import (
     Event,
     NotificationPolicy,
     NotifyMode,
-    WatchStatus,
+    WatchList,
     events_from_diff,
-    watched_status,
 )
-from portie_qt.core.activity_store import ActivityStore
+from portie_qt.core.activity_store import LISTENER_KINDS, ActivityStore
 from portie_qt.core.endpoints import Diff, Snapshot, diff
+from portie_qt.jobs import run_in_pool, serial_pool
+from portie_qt.settings import read_str
 from portie_qt.tray import RECENT_LISTENERS, Notifier, Tray
 from portie_qt.watch_panel import WatchPanel
 
+PORTS_KEY = "watch/ports"
+NOTIFY_KEY = "notify/mode"
+HISTORY_ROWS = 1000  # rows of the stored log shown when the panel opens or is filtered
+
 
 class WatchController(QObject):
-    """Glue between refreshes and the activity log, watched ports, tray and notifier.
+    """Activity log, watched ports, tray and notifications behind one set of signals."""
 
-    Every collaborator is optional, so tests (and a tray-less desktop) can leave any out.
-    """
-
+    show_requested = Signal()  # the tray asks for the window
+    pause_toggled = Signal(bool)  # the tray paused (True) or resumed refreshes
+    quit_requested = Signal()
+    terminate_requested = Signal(object)  # list[Endpoint] of a busy watched port
+    notified = Signal(str, str)  # (title, message) of every notification raised
     events_recorded = Signal(object)  # list[Event] of one refresh, only when non-empty
-    watched_changed = Signal(object)  # dict[int, WatchStatus] after each refresh
+    watched_changed = Signal(object)  # the WatchList, after a refresh or an edit
+    history_loaded = Signal()  # the activity panel shows the stored log it asked for
+    notice_changed = Signal(str)  # a problem with the activity log ('' once resolved)
 
     def __init__(
         self,
+        settings: QSettings,
         *,
-        store: ActivityStore | None = None,
-        activity_panel: ActivityPanel | None = None,
-        watch_panel: WatchPanel | None = None,
+        store: Callable[[], ActivityStore] | ActivityStore = ActivityStore,
         tray: Tray | None = None,
-        notifier: Notifier | None = None,
         policy: NotificationPolicy | None = None,
-        watched: list[int] | None = None,
+        history_rows: int = HISTORY_ROWS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store = store
-        self.activity_panel = activity_panel
-        self.watch_panel = watch_panel
-        self.tray = tray
-        self.notifier = notifier
-        mode = watch_panel.notify_mode() if watch_panel is not None else NotifyMode.BANDS
+        self._settings = settings
+        self._history_rows = history_rows
+        self.watched = WatchList.from_text(settings.value(PORTS_KEY))
+        stored_mode = read_str(settings, NOTIFY_KEY, NotifyMode.BANDS.value)
+        known = {each.value for each in NotifyMode}
+        mode = NotifyMode(stored_mode if stored_mode in known else NotifyMode.BANDS.value)
         self.policy = policy if policy is not None else NotificationPolicy(mode)
-        # Pins live in the watch panel when there is one; otherwise in this list.
-        self._watched = list(watched or [])
         self._previous: Snapshot | None = None
-        self._tray_notice = ""
-        self._recent_listeners: list[Event] = []
-        # Log writes run here, one at a time and in order, never on the UI thread.
-        self._writer = QThreadPool(self)
-        self._writer.setMaxThreadCount(1)
-        if store is not None:
-            self._recent_listeners = store.recent(
-                RECENT_LISTENERS, kinds=[LISTEN_STARTED, OWNER_CHANGED]
-            )
-        if watch_panel is not None:
-            watch_panel.ports_changed.connect(self._on_watch_panel_ports_changed)
-            watch_panel.notify_mode_changed.connect(self.set_notify_mode)
-        if tray is not None:
-            tray.set_recent_listeners(self._recent_listeners)
-        if activity_panel is not None:
-            activity_panel.cleared.connect(self._on_activity_panel_cleared)
+        self._recent: list[Event] = []
+        self._recent_loaded = False  # the tray's "Recent listeners" came from the log once
+        self._history_request = 0
+        # Events shown since the last history request: the log read for that request ran
+        # before they were written, so they are put back on top of what it returns.
+        self._live_since_request: list[Event] = []
+
+        self._tray = tray if tray is not None else Tray()
+        self._tray.setParent(self)
+        self._tray_notice = self._tray.start()
+        self._last_notice = ""
+        self._notifier = Notifier(self._tray, self)
+        self._activity = ActivityPanel()
+        self._watch = WatchPanel(self.policy.mode)
+        self._watch.render(self.watched)
+        self._activity.set_notice(self._tray_notice)
+
+        self._tray.show_requested.connect(self.show_requested)
+        self._tray.pause_toggled.connect(self.pause_toggled)
+        self._tray.quit_requested.connect(self.quit_requested)
+        self._notifier.notified.connect(self.notified)
+        self._watch.add_requested.connect(self.watch_port)
+        self._watch.remove_requested.connect(self.unwatch_port)
+        self._watch.terminate_requested.connect(self.terminate_requested)
+        self._watch.notify_mode_changed.connect(self._on_watch_notify_mode_changed)
+        self._activity.history_wanted.connect(self._load_history)
+        self._activity.clear_requested.connect(self.clear_activity)
+
+        # The log is opened, read and written here, one job at a time, never on the UI thread.
+        self._pool = serial_pool(self)
+        self._store: ActivityStore | None = store if isinstance(store, ActivityStore) else None
+        if self._store is None:
+            run_in_pool(self._pool, self._open_store, store)
+        self._load_history("", True)
+
+    # --- what the window uses ------------------------------------------------------------
+
+    @property
+    def panels(self) -> tuple[tuple[str, str, QWidget], ...]:
+        """(title, object name, widget) of each panel, for the window to place."""
+        return (("Activity", "activityDock", self._activity),
+                ("Watched Ports", "watchDock", self._watch))  # fmt: skip
+
+    @property
+    def tray_visible(self) -> bool:
+        return self._tray.visible
 
     @property
     def notice(self) -> str:
-        """Anything the user should know about the watch machinery ("" when all is well)."""
-        parts = [self.store.notice if self.store is not None else "", self._tray_notice]
-        return " ".join(part for part in parts if part)
+        """A problem with the activity log ('' when all is well)."""
+        return self._store.notice if self._store is not None else ""
 
-    def start_tray(self) -> str:
-        """Show the tray icon; returns (and keeps in ``notice``) why not, if it cannot."""
-        self._tray_notice = self.tray.start() if self.tray is not None else ""
-        return self._tray_notice
-
-    def shutdown(self) -> None:
-        """Hide the tray icon and close the log file (call when the app quits)."""
-        if self.tray is not None:
-            self.tray.hide()
-        if self.store is not None:
-            self.flush()
-            self.store.close()
-
-    def flush(self, msecs: int = 5000) -> bool:
-        """Wait for pending activity-log writes (shutdown, tests); True when none is left."""
-        return self._writer.waitForDone(msecs)
-
-    def watched_ports(self) -> list[int]:
-        return self.watch_panel.ports() if self.watch_panel is not None else list(self._watched)
-
-    @Slot(str)
-    def set_notify_mode(self, mode: str) -> None:
-        self.policy.mode = NotifyMode(mode)
-
-    def on_snapshot(self, snapshot: Snapshot, snapshot_diff: Diff | None = None) -> list[Event]:
+    def on_refresh(self, snapshot: Snapshot, change: Diff | None = None) -> list[Event]:
         """Handle one refresh; returns the events it produced (none for the first)."""
         first = self._previous is None
-        if snapshot_diff is None:
-            snapshot_diff = diff(self._previous, snapshot)
+        if change is None:
+            change = diff(self._previous, snapshot)
         self._previous = snapshot
-        events = [] if first else events_from_diff(snapshot_diff, snapshot.taken_at)
-
+        events = [] if first else events_from_diff(change, snapshot.taken_at)
         if events:
-            if self.store is not None:
-                # A disk write: on the pool, never on the UI thread (the store has a lock).
-                self._writer.start(partial(self.store.add, events))
-                if self.activity_panel is not None and self.store.notice:
-                    self.activity_panel.set_notice(self.store.notice)
-            if self.activity_panel is not None:
-                self.activity_panel.add_events(events)
+            self._in_log(lambda store: store.add(events), then=self._show_store_notice)
+            self._activity.add_events(events)
+            self._live_since_request[:0] = events
             listeners = [e for e in events if e.kind in (LISTEN_STARTED, OWNER_CHANGED)]
             if listeners:
-                self._recent_listeners = (listeners + self._recent_listeners)[:RECENT_LISTENERS]
-                if self.tray is not None:
-                    self.tray.set_recent_listeners(self._recent_listeners)
+                self._set_recent(listeners + self._recent)
             self.events_recorded.emit(events)
-
-        statuses = self._update_watched(snapshot)
+        statuses = self.watched.update(snapshot)
+        self._show_watched()
         for note in self.policy.decide(events, statuses):
-            if self.notifier is not None:
-                self.notifier.notify(note.title, note.message)
+            self._notifier.notify(note.title, note.message)
         return events
 
-    def _update_watched(self, snapshot: Snapshot) -> dict[int, WatchStatus]:
-        if self.watch_panel is not None:
-            self.watch_panel.update_snapshot(snapshot)
-            statuses = self.watch_panel.statuses()
-        else:
-            statuses = watched_status(snapshot, self._watched)
-        if self.tray is not None:
-            self.tray.set_watched(statuses)
-        self.watched_changed.emit(statuses)
-        return statuses
+    @Slot(str)
+    def watch_port(self, text: str) -> str:
+        """Pin a port ('' on success, else the sentence the panel shows)."""
+        error = self.watched.add(text)
+        self._watch.show_error(error)
+        if not error:
+            self._save_ports()
+        return error
 
-    @Slot(object)
-    def _on_watch_panel_ports_changed(self, _ports: list[int]) -> None:
-        # A pin added or removed: show its state now rather than at the next refresh.
-        # The policy is not consulted, so pinning a busy port raises no notification.
-        if self.tray is not None:
-            self.tray.set_watched(self.watch_panel.statuses())
+    @Slot(int)
+    def unwatch_port(self, port: int) -> None:
+        if self.watched.remove(port):
+            self._save_ports()
+
+    def announce(self, title: str, message: str) -> None:
+        """A desktop notification about Portie itself (not logged, not filtered)."""
+        self._tray.show_message(title, message)
+
+    def set_paused(self, paused: bool) -> None:
+        """The window paused or resumed: the tray menu follows (without echoing back)."""
+        self._tray.set_paused(paused)
+
+    def set_locked(self, locked: bool) -> None:
+        """Process control is locked (or not): the panel's Terminate… wears the lock mark."""
+        self._watch.set_locked(locked)
+
+    def restyle(self) -> None:
+        self._activity.restyle()
+        self._watch.restyle()
 
     @Slot()
-    def _on_activity_panel_cleared(self) -> None:
-        self._recent_listeners = []
-        if self.tray is not None:
-            self.tray.set_recent_listeners([])
+    def clear_activity(self) -> None:
+        """Forget every event, on screen and in the log."""
+        self._activity.show_history([])
+        self._live_since_request = []
+        self._set_recent([])
+        self._in_log(lambda store: store.clear(), then=self._show_store_notice)
 
+    def flush(self, msecs: int = 5000) -> bool:
+        """Wait for pending log reads and writes (shutdown, tests); True when none is left."""
+        return self._pool.waitForDone(msecs)
 
-def create_watch(
-    parent: QObject | None = None, *, settings: QSettings | None = None
-) -> WatchController:
-    """Store, activity and watch panels, tray (shown when the desktop has one), notifier.
+    def shutdown(self) -> None:
+        """Hide the tray icon and close the log (call when the app quits)."""
+        self._tray.hide()
+        self.flush()
+        if self._store is not None:
+            self._store.close()
 
-    The panels are unparented widgets for the caller to place (e.g. in dock widgets).
-    """
-    store = ActivityStore()
-    tray = Tray()
-    controller = WatchController(
-        store=store,
-        activity_panel=ActivityPanel(store),
-        watch_panel=WatchPanel(settings),
-        tray=tray,
-        notifier=Notifier(tray),
-        parent=parent,
-    )
-    tray.setParent(controller)
-    controller.notifier.setParent(controller)
-    controller.start_tray()
-    return controller
+    # --- the log, on its own thread ------------------------------------------------------
+
+    def _open_store(self, factory: Callable[[], ActivityStore]) -> None:
+        # On the log's thread, before any job that uses the store (the pool runs in order).
+        self._store = factory()
+
+    def _in_log(self, work: Callable, then: Callable | None = None) -> None:
+        """Run ``work(store)`` on the log's thread (the first job opens the store)."""
+
+        def call():
+            return work(self._store) if self._store is not None else None
+
+        job = run_in_pool(self._pool, call)
+        if then is not None:
+            job.finished.connect(then)
+        job.failed.connect(self._activity.set_notice)
+
+    @Slot(str, bool)
+    def _load_history(self, text: str, connections: bool) -> None:
+        self._history_request += 1
+        self._live_since_request = []
+        request = self._history_request
+
+        def read(store: ActivityStore):
+            if not text and connections:
+                events = store.history(self._history_rows)
+            else:
+                kinds = None if connections else list(LISTENER_KINDS)
+                events = store.recent(self._history_rows, text_filter=text or None, kinds=kinds)
+            recent = store.recent(RECENT_LISTENERS, kinds=[LISTEN_STARTED, OWNER_CHANGED])
+            return events, recent
+
+        self._in_log(read, then=lambda found: self._on_history_read(request, found))
+
+    def _on_history_read(self, request: int, found) -> None:
+        if found is None or request != self._history_request:
+            return  # the log could not open (notice shown), or a newer request is coming
+        events, recent = found
+        if not self._recent_loaded:
+            self._recent_loaded = True
+            if not self._recent:
+                self._set_recent(recent)
+        self._activity.show_history(self._live_since_request + events)
+        self._show_store_notice()
+        self.history_loaded.emit()
+
+    def _show_store_notice(self, *_args) -> None:
+        # No tray is worth saying where events go, calmly, in the panel; a broken log is
+        # a problem worth the status bar too.
+        notice = self.notice
+        self._activity.set_notice(notice or self._tray_notice)
+        if notice != self._last_notice:
+            self._last_notice = notice
+            self.notice_changed.emit(notice)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _set_recent(self, events: list[Event]) -> None:
+        self._recent = events[:RECENT_LISTENERS]
+        self._tray.set_recent_listeners(self._recent)
+
+    def _show_watched(self) -> None:
+        self._watch.render(self.watched)
+        self._tray.set_watched(self.watched.statuses())
+        self.watched_changed.emit(self.watched)
+
+    def _save_ports(self) -> None:
+        self._settings.setValue(PORTS_KEY, self.watched.to_text())
+        self._show_watched()
+
+    @Slot(str)
+    def _on_watch_notify_mode_changed(self, mode: str) -> None:
+        self.policy.mode = NotifyMode(mode)
+        self._settings.setValue(NOTIFY_KEY, mode)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portie_qt.models import ENDPOINT_ROLE
+from portie_qt.ports_model import ENDPOINT_ROLE
 
 
 @pytest.fixture
@@ -13,18 +13,18 @@ def window(qtbot):
 
     win = create_main_window(start=False)
     qtbot.addWidget(win)
-    win.set_interval(500)
+    win.loop.set_interval(500)
     win.resize(1200, 700)
     win.show()
-    win.start()
-    qtbot.waitUntil(lambda: win.refresh_count >= 1, timeout=10000)
+    with qtbot.waitSignal(win.refresh_applied, timeout=10000):
+        win.start()
     yield win
     win.close()
-    win.worker.stop()
+    win.loop.stop()
 
 
 def visible_endpoints(win):
-    proxy = win.proxy
+    proxy = win.ports.proxy
     return [proxy.index(r, 0).data(ENDPOINT_ROLE) for r in range(proxy.rowCount())]
 
 
@@ -37,5 +37,14 @@ def rows_for(win, pid=None, port=None):
 
 
 def wait_refreshes(qtbot, win, n=1, timeout=10000):
-    target = win.refresh_count + n
-    qtbot.waitUntil(lambda: win.refresh_count >= target, timeout=timeout)
+    """Wait until ``n`` more refreshes have been applied."""
+    for _ in range(n):
+        with qtbot.waitSignal(win.refresh_applied, timeout=timeout):
+            pass
+
+
+def count_refreshes(win) -> list:
+    """A list that grows by one per applied refresh (for 'within two refreshes' checks)."""
+    seen: list = []
+    win.refresh_applied.connect(seen.append)
+    return seen

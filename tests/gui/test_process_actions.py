@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QMessageBox, QPushButton
 
+from portie_qt.confirm_dialog import KILL, TERMINATE, ConfirmSignalDialog
 from portie_qt.core import process_control
 from portie_qt.core.collector import collect
 from portie_qt.core.process_control import Result, Target
-from portie_qt.kill_dialog import KILL, TERMINATE, ConfirmSignalDialog
 from portie_qt.process_actions import ProcessActions
 from tests.listeners import wait_until
 
@@ -55,7 +55,7 @@ def actions(qtbot):
 
     yield make
     for controller in made:
-        controller.wait_idle(10_000)
+        qtbot.waitUntil(lambda controller=controller: not controller.busy, timeout=10_000)
 
 
 def test_dialog_names_the_process_and_defaults_to_cancel(qtbot, spawn_listener):
@@ -180,7 +180,7 @@ def test_locked_controller_signals_nothing(qtbot, actions, spawn_listener):
     controller = actions(prompts, allowed=lambda: False)
     with qtbot.assertNotEmitted(controller.acted), qtbot.assertNotEmitted(controller.finished):
         assert controller.request(_endpoints(child), KILL) is False
-        qtbot.wait(200)
+    assert not controller.busy  # nothing was sent off: nothing can arrive later either
     assert prompts.confirmed == []
     assert child.alive()
 
@@ -222,7 +222,7 @@ def test_real_dialogs_accept_and_escalate(qtbot, spawn_listener):
             controller.request([_target(child)], TERMINATE)
     finally:
         timer.stop()
-        controller.wait_idle(10_000)
+        qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
     assert clicked == ["confirm", "kill"]
     assert [o.result for o in finished.args[0]] == [Result.KILLED]
     assert wait_until(lambda: not child.alive(), timeout=5)

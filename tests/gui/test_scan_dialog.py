@@ -10,16 +10,23 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from portie_qt.entitlements import Entitlements
 from portie_qt.scan_dialog import CUSTOM, RECENT_KEY, RESULT_ROLE, ScanDialog
-from portie_qt.settings import settings_path
+from portie_qt.settings import open_settings, settings_path
 from tests.core.test_scan import service_child  # noqa: F401 - a fixture used below
 from tests.licensing import activate_dev_license
 
 
-@pytest.fixture
-def dialog(qtbot):
-    widget = ScanDialog()
+def make_dialog(qtbot) -> ScanDialog:
+    settings, _notice = open_settings()
+    widget = ScanDialog(settings, Entitlements())
     qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def dialog(qtbot, licensed):
+    widget = make_dialog(qtbot)
     widget.show()
     yield widget
     widget.cancel_scan()
@@ -117,11 +124,12 @@ def test_cancel_stops_a_running_scan(qtbot, dialog, spawn_listener):
     dialog.ports_edit.setText(f"1-1000,{child.port}")
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.running and dialog.cancel_button.isEnabled()
-    qtbot.wait(150)
+    # Resolved and scanning: the silent listener keeps the banner phase going for a second.
+    qtbot.waitUntil(lambda: dialog.progress_bar.maximum() > 0, timeout=5000)
     with qtbot.waitSignal(dialog.scan_finished, timeout=10000) as finished:
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     report = finished.args[0]
-    assert report is not None and report.cancelled  # cancelled in the banner phase
+    assert report is not None and report.cancelled
     assert dialog.start_button.isEnabled() and not dialog.cancel_button.isEnabled()
     assert dialog.pool.waitForDone(5000)  # every runnable has returned
 
@@ -156,10 +164,10 @@ def test_recent_hosts_are_remembered(qtbot, dialog, refused_port):
     run_scan(qtbot, dialog, "127.0.0.1", str(refused_port))
     run_scan(qtbot, dialog, "localhost", str(refused_port))
     assert dialog.recent_hosts() == ["localhost", "127.0.0.1"]
+    dialog.settings.sync()
     stored = QSettings(str(settings_path()), QSettings.Format.IniFormat).value(RECENT_KEY)
     assert list(stored) == ["localhost", "127.0.0.1"]
-    again = ScanDialog()
-    qtbot.addWidget(again)
+    again = make_dialog(qtbot)
     assert again.host_edit.text() == "localhost"
     assert again.host_edit.completer().model().stringList() == ["localhost", "127.0.0.1"]
 
@@ -168,13 +176,17 @@ def test_export_csv_and_json(qtbot, dialog, spawn_listener, refused_port, tmp_pa
     child = spawn_listener()
     run_scan(qtbot, dialog, "127.0.0.1", f"{child.port},{refused_port}")
     assert dialog.export_csv_button.isEnabled() and dialog.export_json_button.isEnabled()
-    assert dialog.export_results(tmp_path / "scan.json", "json") == 2
+    with qtbot.waitSignal(dialog.save_results(str(tmp_path / "scan.json")).finished) as saved:
+        pass
+    assert saved.args == [2]
     rows = json.loads((tmp_path / "scan.json").read_text())
     assert [(r["port"], r["state"]) for r in rows] == sorted(
         [(child.port, "open"), (refused_port, "closed")]
     )
     assert set(rows[0]) == {"host", "address", "port", "protocol", "state", "service", "banner"}
-    assert dialog.export_results(tmp_path / "scan.csv", "csv") == 2
+    with qtbot.waitSignal(dialog.save_results(str(tmp_path / "scan.csv")).finished) as saved:
+        pass
+    assert saved.args == [2]
     with (tmp_path / "scan.csv").open(newline="") as handle:
         table = list(csv.DictReader(handle))
     assert {r["port"]: r["state"] for r in table} == {
@@ -238,7 +250,7 @@ def test_locked_menu_action_offers_unlock_and_licensed_opens_the_dialog(qtbot):
     for unlock in visible("UnlockDialog"):
         unlock.reject()
     activate_dev_license()
-    win.entitlements.reload()
+    win.entitlements.reload()  # as the window does when it is activated again
     win.action_scan.trigger()
     qtbot.waitUntil(lambda: len(visible("ScanDialog")) == 1, timeout=5000)
     win.scan_dialog.close()

@@ -6,26 +6,25 @@ import psutil
 import pytest
 from PySide6.QtCore import QItemSelectionModel
 
-from portie_qt.models import ENDPOINT_ROLE
+from portie_qt.ports_model import ENDPOINT_ROLE
 from tests.gui.conftest import rows_for
 
 
 def _select_pid(win, pid):
-    selection = win.table.selectionModel()
+    selection = win.ports.table.selectionModel()
     selection.clearSelection()
-    for row in range(win.proxy.rowCount()):
-        index = win.proxy.index(row, 0)
+    for row in range(win.ports.proxy.rowCount()):
+        index = win.ports.proxy.index(row, 0)
         if index.data(ENDPOINT_ROLE).pid == pid:
             flags = (
                 QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
             )
             selection.select(index, flags)
-            win.table.setCurrentIndex(index)
+            win.ports.table.setCurrentIndex(index)
 
 
 def _menu_actions(win):
-    win._update_row_actions()
-    return {a.objectName(): a for a in win.build_context_menu().actions()}
+    return {a.objectName(): a for a in win.rows.menu(win).actions()}
 
 
 def test_terminate_from_context_menu_removes_process_and_row(qtbot, licensed, window,
@@ -39,11 +38,11 @@ def test_terminate_from_context_menu_removes_process_and_row(qtbot, licensed, wi
         asked.append([t.pid for t in targets])
         return True, False
 
-    window.process_actions.confirm_prompt = accept
+    window.rows.processes.confirm_prompt = accept
     actions = _menu_actions(window)
     assert actions["actionTerminate"].isEnabled()
     assert actions["actionTerminate"].property("locked") is False
-    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.rows.processes.finished, timeout=10000) as blocker:
         actions["actionTerminate"].trigger()
     assert asked == [[child.pid]]
     [outcome] = blocker.args[0]
@@ -57,15 +56,15 @@ def test_kill_escalation_for_a_process_ignoring_sigterm(qtbot, licensed, window,
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
     _select_pid(window, child.pid)
     offered = []
-    window.process_actions.confirm_prompt = lambda targets, action, parent: (True, False)
+    window.rows.processes.confirm_prompt = lambda targets, action, parent: (True, False)
 
     def offer_kill(stuck, parent):
         offered.append([o.target.pid for o in stuck])
         return True
 
-    window.process_actions.kill_prompt = offer_kill
-    with qtbot.waitSignal(window.process_actions.finished, timeout=15000) as blocker:
-        window.action_terminate.trigger()
+    window.rows.processes.kill_prompt = offer_kill
+    with qtbot.waitSignal(window.rows.processes.finished, timeout=15000) as blocker:
+        window.rows.terminate.trigger()
     assert offered == [[child.pid]]  # Terminate did not work, Kill was offered
     [outcome] = blocker.args[0]
     assert outcome.result.name == "KILLED"
@@ -75,19 +74,19 @@ def test_kill_escalation_for_a_process_ignoring_sigterm(qtbot, licensed, window,
 def test_dont_ask_again_is_one_click_mode(qtbot, licensed, window, spawn_listener):
     first, second = spawn_listener(), spawn_listener()
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=second.pid)), timeout=5000)
-    window.process_actions.confirm_prompt = lambda targets, action, parent: (True, True)
+    window.rows.processes.confirm_prompt = lambda targets, action, parent: (True, True)
     _select_pid(window, first.pid)
-    with qtbot.waitSignal(window.process_actions.finished, timeout=10000):
-        window.action_terminate.trigger()
-    assert not window.action_confirm.isChecked()
+    with qtbot.waitSignal(window.rows.processes.finished, timeout=10000):
+        window.rows.terminate.trigger()
+    assert not window.rows.confirm.isChecked()
 
     def must_not_ask(*_args):
         raise AssertionError("asked again after 'Don't ask again'")
 
-    window.process_actions.confirm_prompt = must_not_ask
+    window.rows.processes.confirm_prompt = must_not_ask
     _select_pid(window, second.pid)
-    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
-        window.action_terminate.trigger()
+    with qtbot.waitSignal(window.rows.processes.finished, timeout=10000) as blocker:
+        window.rows.terminate.trigger()
     assert blocker.args[0][0].gone
 
 
@@ -100,11 +99,11 @@ def test_locked_actions_are_marked_signal_nothing_and_offer_unlock(qtbot, window
     for name in ("actionTerminate", "actionKill"):
         assert actions[name].property("locked") is True
         assert "8.99" in actions[name].toolTip()
-    window.process_actions.confirm_prompt = lambda *a: pytest.fail("locked copy asked to signal")
+    window.rows.processes.confirm_prompt = lambda *a: pytest.fail("locked copy asked to signal")
     actions["actionKill"].trigger()
-    dialog = window.entitlements._dialog
+    dialog = window.unlock.dialog
     assert dialog is not None and dialog.objectName() == "UnlockDialog" and dialog.isVisible()
-    qtbot.wait(500)
+    assert not window.rows.processes.busy  # nothing was sent off to signal
     assert child.alive()
     dialog.reject()
 
@@ -112,14 +111,14 @@ def test_locked_actions_are_marked_signal_nothing_and_offer_unlock(qtbot, window
 def test_unlock_turns_actions_on_without_restart(qtbot, window):
     from tests.licensing import issue_dev_key
 
-    assert window.action_terminate.property("locked") is True
+    assert window.rows.terminate.property("locked") is True
     assert window.action_scan.property("locked") is True
     window.entitlements.activate(issue_dev_key("Grace Hopper"))
-    assert window.action_terminate.property("locked") is False
+    assert window.rows.terminate.property("locked") is False
     assert window.action_scan.property("locked") is False
-    assert "Grace Hopper" in window.license_label.text()
+    assert "Grace Hopper" in window.status.license_label.text()
     window.entitlements.remove()
-    assert window.action_kill.property("locked") is True
+    assert window.rows.kill.property("locked") is True
 
 
 def test_delete_key_terminates_the_selected_rows_process_after_confirming(
@@ -131,13 +130,13 @@ def test_delete_key_terminates_the_selected_rows_process_after_confirming(
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
     _select_pid(window, child.pid)
     asked = []
-    window.process_actions.confirm_prompt = lambda targets, action, parent: (
+    window.rows.processes.confirm_prompt = lambda targets, action, parent: (
         asked.append((action, [t.pid for t in targets])) or (True, False)
     )
     window.activateWindow()
-    window.table.setFocus()
-    with qtbot.waitSignal(window.process_actions.finished, timeout=10000) as blocker:
-        qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    window.ports.table.setFocus()
+    with qtbot.waitSignal(window.rows.processes.finished, timeout=10000) as blocker:
+        qtbot.keyClick(window.ports.table, Qt.Key.Key_Delete)
     assert asked == [("terminate", [child.pid])]
     assert blocker.args[0][0].gone
     qtbot.waitUntil(lambda: not child.alive(), timeout=5000)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from portie_qt.core import license as lic
 from portie_qt.entitlements import Entitlements, load_entitlements
-from portie_qt.unlock_dialog import UnlockDialog
+from portie_qt.unlock_dialog import UnlockDialog, UnlockOffer
 from tests.licensing import activate_dev_license, issue_dev_key
 
 
@@ -28,11 +28,12 @@ def window(qtbot):
 def paid_action(window):
     """A locked-by-default "Stop process" action bound through Entitlements, and its runs."""
     entitlements = load_entitlements(window)
+    UnlockOffer(entitlements, window)  # the window owns the dialog, as MainWindow does
     action = QAction("&Stop process", window)
     action.setToolTip("Stop the process holding this port")
     window.addAction(action)
     runs: list[str] = []
-    entitlements.bind_action(action, "process_control", lambda: runs.append("ran"), window)
+    entitlements.bind_action(action, "process_control", lambda: runs.append("ran"))
     return entitlements, action, runs
 
 
@@ -166,7 +167,7 @@ def test_saved_license_is_unlocked_at_start(qtbot, window, config_dir):
         entitlements.allows("time_travel")
     action = QAction("Scan host…", window)
     ran = []
-    entitlements.bind_action(action, "remote_scan", lambda: ran.append(True), window)
+    entitlements.bind_action(action, "remote_scan", lambda: ran.append(True))
     gc.collect()  # the binding lives as long as the action, not as long as a Python name
     assert action.property("locked") is False
     action.trigger()
@@ -185,14 +186,15 @@ def test_dialog_survives_its_window_closing(qtbot):
     entitlements = Entitlements()  # the app's, outliving any one window
     doomed = QWidget()
     doomed.show()
+    UnlockOffer(entitlements, doomed)
     action = QAction("Stop process", doomed)
-    entitlements.bind_action(action, "process_control", lambda: None, doomed)
+    entitlements.bind_action(action, "process_control", lambda: None)
     action.trigger()
     qtbot.waitUntil(lambda: len(open_dialogs()) == 1, timeout=3000)
-    doomed.deleteLater()  # the dialog goes with its parent window
+    doomed.deleteLater()  # the dialog (and the offer) go with their window
     qtbot.waitUntil(lambda: not open_dialogs(), timeout=3000)
     other = QWidget()
     qtbot.addWidget(other)
-    dialog = entitlements.open_unlock_dialog(other, "remote_scan")
+    dialog = UnlockOffer(entitlements, other).open("remote_scan")
     assert dialog.isVisible() and "Remote port scanning" in dialog.feature_label.text()
     close_dialog(qtbot, entitlements)

@@ -1,6 +1,6 @@
-"""Background work: the refresh loop (QThread) and one-off jobs (QThreadPool).
+"""The refresh loop: a QThread that collects a snapshot every few seconds.
 
-Results leave a thread only through signals carrying immutable data.
+Results leave the thread only through one signal carrying one frozen `Refresh`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
 from portie_qt.core.endpoints import Diff, Snapshot, diff
@@ -26,7 +26,9 @@ class Refresh:
     diff: Diff
     criteria: FilterCriteria  # the criteria `counts` were computed with
     counts: dict[Band, int]
+    listening: int  # listening sockets (TCP LISTEN and bound UDP) among all endpoints
     error: str = ""
+    requested: bool = False  # asked for (first refresh, Refresh Now), not the timer
 
 
 class RefreshWorker(QThread):
@@ -80,15 +82,18 @@ class RefreshWorker(QThread):
     # -- the thread ---------------------------------------------------------------------
     def run(self) -> None:
         forced = True  # the first refresh happens at once
+        # A wake-up asked for before the loop started (a new interval, Refresh Now) is
+        # served by that first refresh, not by a second one straight after it.
+        self._wake.clear()
         while not self._stopping:
             if forced or not self._paused:
-                self._refresh_once()
+                self._refresh_once(requested=forced)
             forced = False
             woken = self._wake.wait(self._interval)
             self._wake.clear()
             forced = woken and not self._stopping
 
-    def _refresh_once(self) -> None:
+    def _refresh_once(self, requested: bool) -> None:
         try:
             snapshot = self.collector.collect()
         except Exception as exc:
@@ -101,7 +106,10 @@ class RefreshWorker(QThread):
                 criteria = self._criteria
             counts = band_counts(previous.endpoints, criteria)
             message = f"Refresh failed: {exc}. Showing the last good data."
-            self.refreshed.emit(Refresh(previous, empty, criteria, counts, message))
+            listening = sum(1 for e in previous.endpoints if e.listening)
+            self.refreshed.emit(
+                Refresh(previous, empty, criteria, counts, listening, message, requested)
+            )
             return
         change = diff(self._previous, snapshot)
         for endpoint in change.added.values():
@@ -112,25 +120,8 @@ class RefreshWorker(QThread):
         with self._lock:
             criteria = self._criteria
         counts = band_counts(snapshot.endpoints, criteria)
+        listening = sum(1 for e in snapshot.endpoints if e.listening)
         if not self._stopping:
-            self.refreshed.emit(Refresh(snapshot, change, criteria, counts))
-
-
-class _JobSignals(QObject):
-    done = Signal(object, object)  # (tag, result)
-
-
-class Job(QRunnable):
-    """Run one plain function on the thread pool; its result comes back via `done`."""
-
-    def __init__(self, tag, func, *args) -> None:
-        super().__init__()
-        self.signals = _JobSignals()
-        self._tag, self._func, self._args = tag, func, args
-
-    def run(self) -> None:
-        try:
-            result = self._func(*self._args)
-        except Exception as exc:
-            result = exc
-        self.signals.done.emit(self._tag, result)
+            self.refreshed.emit(
+                Refresh(snapshot, change, criteria, counts, listening, requested=requested)
+            )

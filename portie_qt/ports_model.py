@@ -1,16 +1,12 @@
-"""The ports table's model and proxy: rows are `Endpoint` records, updated by diffs."""
+"""The ports table's model and proxy: rows are `Endpoint` records, updated by diffs.
+
+Colours come from `style`; `FilterCriteria` (core) decides which rows show."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 
+from portie_qt import style
 from portie_qt.core.endpoints import LISTEN, PASSING_STATES, Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.core.ranges import Band, ephemeral_range
@@ -40,60 +36,6 @@ _ANSWERED = frozenset({_Display, _Background, _Foreground, _Font, _Decoration, _
 # still re-checks the row's filter and place).
 _HIGHLIGHT_ROLES = [_Background, _NewRole]
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-class Palette:
-    """Row colours for the current light or dark palette. Colour is never the only signal:
-    the Range column names the band and carries a shaped marker, LISTEN is also bold."""
-
-    def __init__(self, dark: bool) -> None:
-        self.dark = dark
-        if dark:
-            tints = {Band.WELL_KNOWN: "#3b2f1a", Band.REGISTERED: "#1c2c40", Band.DYNAMIC: None}
-            self.band_text = {Band.WELL_KNOWN: "#f0b45a", Band.REGISTERED: "#7fb4f0",
-                              Band.DYNAMIC: "#9aa0a6"}  # fmt: skip
-            self.listen = QColor("#6fd08c")
-            self.muted = QColor("#7d848c")
-            self.new = QBrush(QColor("#2e4a22"))
-        else:
-            tints = {Band.WELL_KNOWN: "#fdf1dc", Band.REGISTERED: "#e6f0fc", Band.DYNAMIC: None}
-            self.band_text = {Band.WELL_KNOWN: "#9a5b00", Band.REGISTERED: "#1f5fa8",
-                              Band.DYNAMIC: "#6b7177"}  # fmt: skip
-            self.listen = QColor("#17803d")
-            self.muted = QColor("#8a9096")
-            self.new = QBrush(QColor("#dff5d0"))
-        self.band_brush = {b: QBrush(QColor(c)) if c else None for b, c in tints.items()}
-        self.band_pen = {b: QColor(c) for b, c in self.band_text.items()}
-        self.band_icon = {b: _band_marker(b, QColor(self.band_text[b])) for b in Band}
-
-    @classmethod
-    def current(cls) -> Palette:
-        window = QGuiApplication.palette().window().color()
-        return cls(dark=window.lightnessF() < 0.5)
-
-
-def _band_marker(band: Band, colour: QColor) -> QIcon:
-    """A small shape per band (square, circle, ring) so the band reads without colour."""
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(colour)
-    painter.setPen(Qt.PenStyle.NoPen)
-    if band is Band.WELL_KNOWN:
-        painter.drawRoundedRect(1, 1, 10, 10, 2, 2)
-    elif band is Band.REGISTERED:
-        painter.drawEllipse(1, 1, 10, 10)
-    else:
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        pen = painter.pen()
-        pen.setStyle(Qt.PenStyle.SolidLine)
-        pen.setColor(colour)
-        pen.setWidthF(1.6)
-        painter.setPen(pen)
-        painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def _display(endpoint: Endpoint, column: int):
@@ -141,11 +83,7 @@ class PortTableModel(QAbstractTableModel):
         self._keys: list[tuple] = []
         self._row_of: dict[tuple, int] = {}
         self._new: set[tuple] = set()
-        self.palette = Palette.current()
-        # One bold font for every LISTEN cell: built per call it cost a QFont and a
-        # setBold() per painted cell.
-        self._bold = QFont()
-        self._bold.setBold(True)
+        self._style = style.current()
 
     # -- Qt model API -------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -170,22 +108,22 @@ class PortTableModel(QAbstractTableModel):
             return _sort_key(endpoint, column)
         if role == _Background:
             if self._keys[index.row()] in self._new:
-                return self.palette.new
+                return self._style.new
             if endpoint.passing_by:
                 return None
-            return self.palette.band_brush[endpoint.band]
+            return self._style.band_brush[endpoint.band]
         if role == _Foreground:
             if column == RANGE:
-                return self.palette.band_pen[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
+                return self._style.band_pen[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
             if endpoint.state in PASSING_STATES:
-                return self.palette.muted
+                return self._style.muted
             if column == STATE and endpoint.state == LISTEN:
-                return self.palette.listen
+                return self._style.listen
             return None
         if role == _Font and endpoint.state == LISTEN and column in (PORT, STATE):
-            return self._bold
+            return self._style.bold
         if role == _Decoration and column == RANGE:
-            return self.palette.band_icon[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
+            return self._style.band_icon[Band.DYNAMIC if endpoint.passing_by else endpoint.band]
         if role == _Align and column in (PORT, PID):
             return _RIGHT_ALIGNED
         if role == _ToolTip:
@@ -197,14 +135,12 @@ class PortTableModel(QAbstractTableModel):
         return None
 
     # -- updates ------------------------------------------------------------------
-    def endpoint_at(self, row: int) -> Endpoint:
-        return self.rows[row]
-
     def row_of(self, key: tuple) -> int | None:
         return self._row_of.get(key)
 
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
+    def restyle(self) -> None:
+        """Take the current palette's colours (light/dark switched)."""
+        self._style = style.current()
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, RANGE))
 
@@ -317,7 +253,3 @@ class PortFilterProxy(QSortFilterProxyModel):
         rows = self.sourceModel().rows
         column = left.column()
         return _sort_key(rows[left.row()], column) < _sort_key(rows[right.row()], column)
-
-
-def persistent(indexes) -> list[QPersistentModelIndex]:
-    return [QPersistentModelIndex(i) for i in indexes]

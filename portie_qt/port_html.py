@@ -1,0 +1,131 @@
+"""Rich text for the details pane and the port reference: what a port is, who holds it.
+
+Every name, command line and path that reaches these panes comes from other programs,
+so each is escaped: it shows as plain text, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+
+from portie_qt import style
+from portie_qt.core.endpoints import LISTEN, Endpoint
+from portie_qt.core.reference import PortInfo
+
+CMDLINE_SHOWN = 160
+IN_USE_SHOWN = 20
+ALL_PROTOCOLS = ("tcp", "udp", "sctp", "dccp")
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _row(label: str, value) -> str:
+    shown = "—" if value in (None, "") else _esc(value)
+    muted = style.current().muted_html(_esc(label))
+    return f"<tr><td style='padding-right:8px'>{muted}</td><td>{shown}</td></tr>"
+
+
+def port_html(
+    info: PortInfo,
+    *,
+    protocols: tuple[str, ...] = ALL_PROTOCOLS,
+    heading: str | None = None,
+    in_use: list[Endpoint] | None = None,
+    per_protocol: int = 0,
+) -> str:
+    """What the port is: practical label, band, IANA assignments (for ``protocols``, at most
+    ``per_protocol`` each when set) and, when ``in_use`` is given, what holds it here now."""
+    band = info.band
+    parts = [f"<h3 style='margin-bottom:2px'>{_esc(heading or f'Port {info.port}')}</h3>"]
+    if info.practical:
+        note = f" — {_esc(info.note)}" if info.note else ""
+        parts.append(f"<p><b>{_esc(info.practical)}</b>{note}</p>")
+    parts.append(
+        f"<p>{band.title} range ({band.span[0]}–{band.span[1]}): usually a {band.meaning}.</p>"
+    )
+    listed = False
+    for protocol in protocols:
+        entries = info.for_protocol(protocol)
+        if per_protocol:
+            entries = entries[:per_protocol]
+        if entries:
+            listed = True
+            items = "".join(
+                f"<li><b>{_esc(a.name or '(reserved)')}</b>"
+                f"{' — ' + _esc(a.description) if a.description else ''}</li>"
+                for a in entries
+            )
+            parts.append(f"<p style='margin-bottom:0'>IANA {protocol.upper()}:</p><ul>{items}</ul>")
+    if not listed:
+        state = "reserved" if info.reserved else "unassigned"
+        which = protocols[0] if len(protocols) == 1 else "every protocol"
+        parts.append(f"<p>IANA: {state} for {which}.</p>")
+    if in_use is not None:
+        parts.append(_in_use_html(in_use))
+    return "".join(parts)
+
+
+def _in_use_html(in_use: list[Endpoint]) -> str:
+    if not in_use:
+        return "<p><b>Not in use on this machine right now.</b></p>"
+    items = "".join(
+        f"<li>{_esc(e.protocol.upper())} {_esc(e.local)} {_esc(e.state)}"
+        f" — {_esc(e.process or 'owner hidden')}"
+        f"{f' (PID {e.pid})' if e.pid is not None else ''}</li>"
+        for e in in_use[:IN_USE_SHOWN]
+    )
+    return f"<p style='margin-bottom:0'><b>In use on this machine now:</b></p><ul>{items}</ul>"
+
+
+def process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
+    """The owning process. ``details`` is a ProcessDetails, None (loading) or a sentence."""
+    if endpoint.pid is None:
+        if endpoint.state == LISTEN:
+            return "<h3>Owner hidden</h3><p>This socket belongs to another user's process.</p>"
+        return (
+            "<h3>No owning process</h3><p>No process holds this socket: the connection is "
+            "waiting to be accepted, or closing and held by the kernel for a moment.</p>"
+        )
+    pid = style.current().muted_html(f"PID {endpoint.pid}")
+    parts = [f"<h3 style='margin-bottom:2px'>{_esc(endpoint.process or '?')} {pid}</h3>"]
+    if details is None:
+        parts.append("<p>Loading process details…</p>")
+    elif isinstance(details, str):
+        parts.append(f"<p>{_esc(details)}</p>")
+    else:
+        parts.append(_details_table(details))
+    if others:
+        items = "".join(
+            f"<li>{_esc(o.protocol.upper())} {_esc(o.local)}"
+            f"{' → ' + _esc(o.remote) if o.remote else ''} {_esc(o.state)}</li>"
+            for o in others[:25]
+        )
+        more = f"<p>…and {len(others) - 25} more.</p>" if len(others) > 25 else ""
+        parts.append(f"<p style='margin-bottom:0'>Its endpoints ({len(others)}):</p>"
+                     f"<ul>{items}</ul>{more}")  # fmt: skip
+    return "".join(parts)
+
+
+def _details_table(details) -> str:
+    started = details.started
+    if isinstance(started, _dt.datetime):
+        started = started.strftime("%Y-%m-%d %H:%M:%S")
+    parent = None
+    if details.parent_pid is not None:
+        parent = f"{details.parent_name or '?'} (PID {details.parent_pid})"
+    cmdline = details.command
+    if cmdline and len(cmdline) > CMDLINE_SHOWN:  # the full line is one copy away
+        cmdline = cmdline[: CMDLINE_SHOWN - 1] + "…"
+    rows = [
+        _row("User", details.user),
+        _row("Command", cmdline),
+        _row("Executable", details.exe),
+        _row("Directory", details.cwd),
+        _row("Started", started),
+        _row("Parent", parent),
+    ]
+    note = f"<p>{style.current().muted_html(_esc(details.note))}</p>" if details.note else ""
+    return "<table>" + "".join(rows) + "</table>" + note

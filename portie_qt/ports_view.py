@@ -1,0 +1,113 @@
+"""The ports table as a view: columns, selection, and keeping the user's place.
+
+`PortsView` wraps the form's QTableView with the model and proxy: it applies a refresh
+without moving the user's scroll position, and answers "what is selected?".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from portie_qt.core.endpoints import Diff, Endpoint
+from portie_qt.core.filtering import FilterCriteria
+from portie_qt.ports_model import (
+    ENDPOINT_ROLE,
+    LOCAL,
+    PID,
+    PORT,
+    PROCESS,
+    PROTOCOL,
+    RANGE,
+    REMOTE,
+    SERVICE,
+    STATE,
+    USER,
+    PortFilterProxy,
+    PortTableModel,
+)
+from portie_qt.settings import read_bytes
+
+_COLUMN_WIDTHS = {PROTOCOL: 64, LOCAL: 120, PORT: 60, REMOTE: 160, STATE: 96, PID: 60,
+                  PROCESS: 120, USER: 70, SERVICE: 160, RANGE: 150}  # fmt: skip
+HEADER_KEY = "table/header"
+
+
+class PortsView(QObject):
+    """The table, its model (every endpoint) and proxy (what the filter lets through)."""
+
+    def __init__(self, table: QTableView, parent=None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.model = PortTableModel(self)
+        self.proxy = PortFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        table.setModel(self.proxy)
+        header = table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            table.setColumnWidth(column, width)
+        table.verticalHeader().setDefaultSectionSize(22)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
+
+    @property
+    def rows(self) -> list[Endpoint]:
+        """Every endpoint in the table, filtered or not."""
+        return self.model.rows
+
+    def apply(self, change: Diff) -> None:
+        """Apply one refresh's diff, keeping the top visible row where it was."""
+        anchor = self._scroll_anchor()
+        self.model.apply(change)
+        self._restore_scroll(anchor)
+
+    def set_criteria(self, criteria: FilterCriteria) -> None:
+        self.proxy.set_criteria(criteria)
+
+    def visible(self) -> list[Endpoint]:
+        """The rows as shown: filtered and sorted."""
+        proxy = self.proxy
+        return [proxy.index(row, 0).data(ENDPOINT_ROLE) for row in range(proxy.rowCount())]
+
+    def selected(self) -> list[Endpoint]:
+        rows = self.table.selectionModel().selectedRows()
+        return [index.data(ENDPOINT_ROLE) for index in sorted(rows, key=lambda i: i.row())]
+
+    def current(self) -> Endpoint | None:
+        """The row the user is on (the current index when selected, else the first selected)."""
+        index = self.table.currentIndex()
+        if index.isValid() and self.table.selectionModel().isRowSelected(index.row()):
+            return index.data(ENDPOINT_ROLE)
+        selected = self.selected()
+        return selected[0] if selected else None
+
+    def restore(self, settings: QSettings) -> None:
+        state = read_bytes(settings, HEADER_KEY)
+        header = self.table.horizontalHeader()
+        if state is not None and header.restoreState(state):
+            # The header remembers the sort indicator; the proxy must sort to match.
+            self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def save(self, settings: QSettings) -> None:
+        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+
+    def _scroll_anchor(self) -> Endpoint | None:
+        """The endpoint at the top of the view, so a refresh does not move the user's place."""
+        if self.table.verticalScrollBar().value() == 0:
+            return None
+        index = self.table.indexAt(self.table.viewport().rect().topLeft())
+        return index.data(ENDPOINT_ROLE) if index.isValid() else None
+
+    def _restore_scroll(self, anchor: Endpoint | None) -> None:
+        if anchor is None:
+            return
+        row = self.model.row_of(anchor.key)
+        if row is None:
+            return
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if proxy_index.isValid():
+            self.table.scrollTo(proxy_index, QAbstractItemView.ScrollHint.PositionAtTop)

@@ -1,0 +1,178 @@
+"""What the user can do with the selected rows: copy, open, look up, terminate, kill.
+
+`RowActions` owns the QActions (shared by the Edit menu and the right-click menu), keeps
+them enabled only when they apply, and runs them. Terminate and Kill are paid: they go
+through `Entitlements` and then `ProcessActions` (confirm, signal off the UI thread,
+offer Kill when Terminate did not work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from portie_qt.confirm_dialog import KILL, TERMINATE
+from portie_qt.core.endpoints import LISTEN, Endpoint
+from portie_qt.entitlements import Entitlements
+from portie_qt.ports_model import HEADERS
+from portie_qt.process_actions import ProcessActions
+from portie_qt.settings import read_bool
+
+CONFIRM_KEY = "process/confirm"
+
+
+def _row_text(e: Endpoint) -> list[str]:
+    return [e.protocol, e.local_address, str(e.local_port), e.remote, e.state,
+            "" if e.pid is None else str(e.pid), e.process or "", e.user or "", e.service,
+            e.band.value]  # fmt: skip
+
+
+class RowActions(QObject):
+    """Actions on ``selected()`` rows; ``current()`` is the row the user is on."""
+
+    message = Signal(str)  # a passing note for the status bar
+    notice = Signal(str)  # something that went wrong and stays until resolved
+    lookup_requested = Signal(str)  # open the port reference at this text
+    stopped = Signal()  # processes were signalled: refresh now
+
+    def __init__(
+        self,
+        table: QWidget,
+        settings: QSettings,
+        entitlements: Entitlements,
+        selected: Callable[[], list[Endpoint]],
+        current: Callable[[], Endpoint | None],
+    ) -> None:
+        super().__init__(table)
+        self._table = table
+        self._settings = settings
+        self._entitlements = entitlements
+        self._selected = selected
+        self._current = current
+        std = QKeySequence.StandardKey
+        self.copy = self._action("&Copy Row", self.copy_rows, "actionCopyRow", std.Copy)
+        self.copy_address = self._action("Copy &Address", self.copy_address_text,
+                                         "actionCopyAddress")  # fmt: skip
+        self.open_browser = self._action("&Open http://localhost:PORT", self.open_in_browser,
+                                         "actionOpenBrowser")  # fmt: skip
+        self.lookup = self._action("&Look Up This Port", self.lookup_current, "actionLookup")
+        self.terminate = self._action("&Terminate Process…", None, "actionTerminate", std.Delete)
+        # Delete acts on the table's rows only, not while typing in the filter field.
+        self.terminate.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        table.addAction(self.terminate)
+        self.kill = self._action("&Kill Process…", None, "actionKill")
+        self.kill.setToolTip("Force the process to stop at once (SIGKILL)")
+        entitlements.bind_action(self.terminate, "process_control",
+                                 lambda: self.stop_selected(TERMINATE))  # fmt: skip
+        entitlements.bind_action(self.kill, "process_control", lambda: self.stop_selected(KILL))
+        self.confirm = QAction("&Confirm Before Stopping Processes", self)
+        self.confirm.setObjectName("actionConfirmSignals")
+        self.confirm.setCheckable(True)
+        self.confirm.setChecked(read_bool(settings, CONFIRM_KEY, True))
+        self.confirm.toggled.connect(self._on_confirm_toggled)
+
+        self.processes = ProcessActions(
+            self,
+            confirm_enabled=self.confirm.isChecked,
+            set_confirm_enabled=self.confirm.setChecked,
+            allowed=lambda: entitlements.allows("process_control"),
+        )
+        self.processes.acted.connect(self.stopped)
+        self.processes.finished.connect(self._on_processes_finished)
+        entitlements.changed.connect(self.update)
+        self.update()
+
+    def _action(self, text, slot, name, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if slot is not None:
+            action.triggered.connect(slot)
+        return action
+
+    def menu(self, parent: QWidget) -> QMenu:
+        """The right-click menu for the selected rows."""
+        self.update()
+        menu = QMenu(parent)
+        menu.setObjectName("rowMenu")
+        for action in (self.copy, self.copy_address, self.open_browser, self.lookup, None,
+                       self.terminate, self.kill):  # fmt: skip
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        return menu
+
+    @Slot()
+    def update(self, *_args) -> None:
+        """Enable what applies to the selection now."""
+        endpoint = self._current()
+        has = endpoint is not None
+        for action in (self.copy, self.copy_address, self.lookup):
+            action.setEnabled(has)
+        self.open_browser.setEnabled(
+            has and endpoint.protocol == "tcp" and endpoint.state == LISTEN
+        )
+        if has:
+            self.open_browser.setText(f"&Open http://localhost:{endpoint.local_port}")
+        owned = any(e.pid is not None for e in self._selected())
+        self.terminate.setEnabled(owned)
+        self.kill.setEnabled(owned)
+
+    # --- free actions ---------------------------------------------------------------------
+
+    def copy_rows(self) -> None:
+        endpoints = self._selected()
+        if endpoints:
+            lines = ["\t".join(HEADERS)] + ["\t".join(_row_text(e)) for e in endpoints]
+            QGuiApplication.clipboard().setText("\n".join(lines))
+            self.message.emit(f"Copied {len(endpoints)} row(s)")
+
+    def copy_address_text(self) -> None:
+        endpoint = self._current()
+        if endpoint:
+            QGuiApplication.clipboard().setText(endpoint.local)
+            self.message.emit(f"Copied {endpoint.local}")
+
+    def open_in_browser(self) -> None:
+        endpoint = self._current()
+        if endpoint and endpoint.protocol == "tcp" and endpoint.state == LISTEN:
+            QDesktopServices.openUrl(QUrl(f"http://localhost:{endpoint.local_port}"))
+
+    def lookup_current(self) -> None:
+        endpoint = self._current()
+        self.lookup_requested.emit(str(endpoint.local_port) if endpoint else "")
+
+    # --- paid actions ---------------------------------------------------------------------
+
+    def stop_selected(self, action: str) -> bool:
+        """Terminate or kill the owners of the selected rows (each process once)."""
+        endpoints = [e for e in self._selected() if e.pid is not None]
+        if not endpoints:
+            self.message.emit("No process to stop: select a row with an owner.")
+            return False
+        return self.processes.request(endpoints, action, self._table.window())
+
+    def stop(self, endpoints: list[Endpoint], action: str = TERMINATE) -> None:
+        """Stop the owners of ``endpoints`` (e.g. a watched port's), paid like the menu."""
+        window = self._table.window()
+        self._entitlements.run_or_offer(
+            "process_control", lambda: self.processes.request(endpoints, action, window)
+        )
+
+    @Slot(bool)
+    def _on_confirm_toggled(self, confirm: bool) -> None:
+        self._settings.setValue(CONFIRM_KEY, bool(confirm))
+
+    @Slot(list)
+    def _on_processes_finished(self, outcomes: list) -> None:
+        if outcomes:
+            text = " ".join(o.message for o in outcomes)
+            if all(o.gone for o in outcomes):
+                self.message.emit(text)
+            else:
+                self.notice.emit(text)

@@ -1,0 +1,93 @@
+"""The main window's status bar: counts, passing messages, one notice, refresh time, licence.
+
+Each piece is a label of its own (``QStatusBar.showMessage`` paints over the widgets
+instead of hiding them). A notice remembers its source, so the refresh that clears its
+own notice leaves, say, the licence's notice alone.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from portie_qt import style
+from portie_qt.core.ranges import ephemeral_range
+
+
+class StatusBar(QStatusBar):
+    """One line along the bottom of the window."""
+
+    unlock_clicked = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusBar")
+        self.counts_label = QLabel(objectName="countsLabel")
+        self.message_label = QLabel(objectName="messageLabel")
+        self.notice_label = QLabel(objectName="noticeLabel")
+        self.notice_label.setWordWrap(False)
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        style.set_tone(self.notice_label, "warn")
+        self.notice_label.hide()
+        rng = ephemeral_range()
+        self.ephemeral_label = QLabel(f"OS ephemeral ports {rng}", objectName="ephemeralLabel")
+        self.ephemeral_label.setToolTip(
+            f"Outgoing connections use ports {rng} on this machine (from {rng.source})."
+        )
+        self.refreshed_label = QLabel(objectName="refreshedLabel")
+        self.license_label = QLabel(objectName="licenseLabel")
+        self.license_label.setTextFormat(Qt.TextFormat.RichText)
+        self.license_label.linkActivated.connect(lambda _link: self.unlock_clicked.emit())
+        self._message_timer = QTimer(self, singleShot=True)
+        self._message_timer.timeout.connect(self.message_label.clear)
+        self._notices: dict[str, str] = {}  # source -> text, newest last
+        self.addWidget(self.counts_label)
+        self.addWidget(self.message_label)
+        self.addWidget(self.notice_label, 1)
+        self.addPermanentWidget(self.ephemeral_label)
+        self.addPermanentWidget(self.refreshed_label)
+        self.addPermanentWidget(self.license_label)
+
+    def show_counts(self, shown: int, total: int, listening: int) -> None:
+        self.counts_label.setText(f"{shown} shown of {total} endpoints · {listening} listening")
+
+    def flash(self, text: str, msecs: int = 5000) -> None:
+        """A passing message (copied, exported, process stopped…)."""
+        self.message_label.setText(f"· {text}")
+        self._message_timer.start(msecs)
+
+    def set_notice(self, source: str, text: str) -> None:
+        """Something the user should know until it is resolved, one per ``source``
+        (the newest shows); '' clears that source's notice."""
+        self._notices.pop(source, None)
+        if text:
+            self._notices[source] = text
+        self._show_newest_notice()
+
+    def notice(self) -> str:
+        """The notice shown now ('' when none)."""
+        return next(reversed(self._notices.values()), "")
+
+    def _show_newest_notice(self) -> None:
+        text = self.notice()
+        self.notice_label.setText(f"⚠ {text}" if text else "")
+        self.notice_label.setToolTip(text)
+        self.notice_label.setVisible(bool(text))
+
+    def show_refreshed(self, taken_at: float | None, paused: bool, interval_ms: int) -> None:
+        if taken_at is None:
+            self.refreshed_label.setText("Waiting for the first refresh…")
+            return
+        stamp = time.strftime("%H:%M:%S", time.localtime(taken_at))
+        state = "paused" if paused else f"every {interval_ms // 1000} s"
+        self.refreshed_label.setText(f"Updated {stamp} ({state})")
+
+    def show_license(self, licensee: str | None) -> None:
+        """``licensee`` when unlocked, None for the free edition (with an Unlock link)."""
+        if licensee is None:
+            self.license_label.setText("Free edition · <a href='unlock'>Unlock</a>")
+        else:
+            self.license_label.setText(f"Licensed to {html.escape(licensee)}")

@@ -1,0 +1,212 @@
+"""Every colour, marker and icon Portie draws, for the current light or dark palette.
+
+Views never write a colour of their own: they ask `current()` for a `Style`, tag labels
+with a tone (`set_tone`), and call `restyle()` on a palette change, so dark mode applies
+to every window. Colour is never the only signal: bands also have a shaped marker and a
+name, LISTEN is also bold, a watched port's dot also has its words.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from portie_qt.core.activity import (
+    CONNECTIONS_CLOSED,
+    CONNECTIONS_OPENED,
+    LISTEN_STARTED,
+    LISTEN_STOPPED,
+    OWNER_CHANGED,
+)
+from portie_qt.core.paths import ResourceError, resource_path
+from portie_qt.core.ranges import Band
+
+APP_ICON = "assets/icons/portie.svg"
+LOCK_ICON = "assets/icons/lock.svg"
+# Tones a label can take (the dynamic property "tone"): plain, good news, a warning, an error.
+TONES = ("hint", "ok", "warn", "error", "muted")
+
+_LIGHT = {
+    "band_text": {Band.WELL_KNOWN: "#9a5b00", Band.REGISTERED: "#1f5fa8", Band.DYNAMIC: "#6b7177"},
+    "band_tint": {Band.WELL_KNOWN: "#fdf1dc", Band.REGISTERED: "#e6f0fc", Band.DYNAMIC: None},
+    "listen": "#17803d",
+    "muted": "#6f767d",
+    "new": "#dff5d0",
+    "ok": "#1e7d32",
+    "warn": "#a15300",
+    "error": "#b3261e",
+    "free": "#2e9d4f",
+    "busy": "#d07c00",
+    "unknown": "#8a8f98",
+    "kinds": {LISTEN_STARTED: "#2e9d4f", LISTEN_STOPPED: "#8a8f98", OWNER_CHANGED: "#d07c00",
+              CONNECTIONS_OPENED: "#4a7fd6", CONNECTIONS_CLOSED: "#a9bde0"},
+    "banner": ("#fff3d4", "#4a3506", "#e0a526"),  # background, text, border
+}  # fmt: skip
+_DARK = {
+    "band_text": {Band.WELL_KNOWN: "#f0b45a", Band.REGISTERED: "#7fb4f0", Band.DYNAMIC: "#9aa0a6"},
+    "band_tint": {Band.WELL_KNOWN: "#3b2f1a", Band.REGISTERED: "#1c2c40", Band.DYNAMIC: None},
+    "listen": "#6fd08c",
+    "muted": "#9aa1a8",
+    "new": "#2e4a22",
+    "ok": "#7bd88f",
+    "warn": "#f0b45a",
+    "error": "#ff8a80",
+    "free": "#5cc878",
+    "busy": "#f0a030",
+    "unknown": "#9aa0a6",
+    "kinds": {LISTEN_STARTED: "#5cc878", LISTEN_STOPPED: "#9aa0a6", OWNER_CHANGED: "#f0a030",
+              CONNECTIONS_OPENED: "#7fa8f0", CONNECTIONS_CLOSED: "#55698c"},
+    "banner": ("#3d3117", "#f6e7c1", "#8a6a1c"),
+}  # fmt: skip
+
+
+class Style:
+    """Colours, brushes and markers for one palette (light or dark)."""
+
+    def __init__(self, dark: bool) -> None:
+        table = _DARK if dark else _LIGHT
+        self.dark = dark
+        self.band_pen = {b: QColor(c) for b, c in table["band_text"].items()}
+        tints = table["band_tint"].items()
+        self.band_brush = {b: QBrush(QColor(c)) if c else None for b, c in tints}
+        self.band_icon = {b: _band_marker(b, self.band_pen[b]) for b in Band}
+        self.listen = QColor(table["listen"])
+        self.muted = QColor(table["muted"])
+        self.muted_brush = QBrush(self.muted)
+        self.new = QBrush(QColor(table["new"]))
+        self.tones = {"hint": "", "ok": table["ok"], "warn": table["warn"],
+                      "error": table["error"], "muted": table["muted"]}  # fmt: skip
+        self.free_dot = dot(table["free"])
+        self.busy_dot = dot(table["busy"])
+        self.unknown_dot = dot(table["unknown"])
+        self.kind_dots = {kind: dot(colour) for kind, colour in table["kinds"].items()}
+        self.banner = table["banner"]
+        self.bold = QFont()
+        self.bold.setBold(True)
+
+    def tone_css(self, tone: str) -> str:
+        colour = self.tones.get(tone, "")
+        return f"color: {colour};" if colour else ""
+
+    def banner_css(self) -> str:
+        """A soft highlighted box for one-time notes (the scan reminder, the unlock offer)."""
+        background, text, border = self.banner
+        return (
+            f"background: {background}; color: {text}; border: 1px solid {border}; "
+            "border-radius: 4px; padding: 6px 8px;"
+        )
+
+    def muted_html(self, text: str) -> str:
+        """``text`` (already escaped) in the muted colour, for rich-text panes."""
+        return f"<span style='color:{self.tones['muted']}'>{text}</span>"
+
+
+def is_dark() -> bool:
+    return QGuiApplication.palette().window().color().lightnessF() < 0.5
+
+
+def current() -> Style:
+    """The style for the application's palette now."""
+    return _style(is_dark())
+
+
+@functools.lru_cache(maxsize=2)
+def _style(dark: bool) -> Style:
+    return Style(dark)
+
+
+def set_tone(widget: QWidget, tone: str) -> None:
+    """Colour a label's text by meaning; `restyle` re-applies it when the palette changes."""
+    widget.setProperty("tone", tone)
+    widget.setStyleSheet(current().tone_css(tone))
+
+
+def restyle(root: QWidget) -> None:
+    """Re-apply every tone under ``root`` (call on QEvent.PaletteChange)."""
+    style = current()
+    for widget in [root, *root.findChildren(QWidget)]:
+        tone = widget.property("tone")
+        if isinstance(tone, str):
+            widget.setStyleSheet(style.tone_css(tone))
+
+
+def dot(colour: str) -> QIcon:
+    """A small filled circle: a state at a glance, always beside words that say it."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _band_marker(band: Band, colour: QColor) -> QIcon:
+    """A small shape per band (square, circle, ring) so the band reads without colour."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(colour)
+    painter.setPen(Qt.PenStyle.NoPen)
+    if band is Band.WELL_KNOWN:
+        painter.drawRoundedRect(1, 1, 10, 10, 2, 2)
+    elif band is Band.REGISTERED:
+        painter.drawEllipse(1, 1, 10, 10)
+    else:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = painter.pen()
+        pen.setStyle(Qt.PenStyle.SolidLine)
+        pen.setColor(colour)
+        pen.setWidthF(1.6)
+        painter.setPen(pen)
+        painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _drawn_icon() -> QIcon:
+    """A plain round "P" badge, for builds that lack the SVG app icon."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#2f6fdf"))  # the app icon's own blue
+        painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(8, int(size * 0.62)))
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "P")
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def app_icon() -> QIcon:
+    """Portie's icon: the bundled SVG when present and readable, else a drawn badge."""
+    try:
+        icon = QIcon(str(resource_path(APP_ICON)))
+    except ResourceError:
+        return _drawn_icon()
+    # An SVG Qt cannot render (no svg image plugin) loads as a null icon.
+    if icon.isNull() or icon.pixmap(32).isNull():
+        return _drawn_icon()
+    return icon
+
+
+def lock_icon() -> QIcon:
+    """The lock mark paid actions wear while Portie is locked."""
+    try:
+        return QIcon(str(resource_path(LOCK_ICON)))
+    except ResourceError:
+        return QIcon()  # a build without the icon still shows the tooltip and property
