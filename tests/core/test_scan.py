@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portie_qt.core import scan as scanner
-from portie_qt.core.scan import engine, targets
 from portie_qt.core.reference import service_label
 from portie_qt.core.scan import (
     CLOSED,
@@ -25,9 +24,11 @@ from portie_qt.core.scan import (
     PortSpecError,
     ScanResult,
     TargetError,
+    engine,
     parse_ports,
     resolve_target,
     scan,
+    targets,
 )
 from portie_qt.core.scan.top_ports import top100, top1000
 
