@@ -22,7 +22,7 @@ from portie_qt.core.license import (
     LicenseStore,
 )
 from portie_qt.jobs import background_pool, run_in_pool
-from portie_qt.style import lock_icon
+from portie_qt.style import refresh_action_icon, with_lock
 
 
 class Entitlements(QObject):
@@ -146,14 +146,16 @@ class _PaidAction(QObject):
     def _on_entitlements_changed(self, _unlocked: bool) -> None:
         locked = not self._entitlements.allows(self._feature)
         self._action.setProperty("locked", locked)
+        if self._action.property("iconName"):  # a themed icon: style draws it, padlock and all
+            refresh_action_icon(self._action)
+        else:
+            self._action.setIcon(with_lock(self._icon) if locked else self._icon)
         if locked:
-            self._action.setIcon(lock_icon())
             self._action.setToolTip(
                 f"{self._tooltip or self._action.text().replace('&', '')} — paid feature, "
                 f"part of the one-time {PRICE} unlock; click to see what it adds"
             )
         else:
-            self._action.setIcon(self._icon)
             self._action.setToolTip(self._tooltip)
 
     @Slot()

@@ -8,10 +8,9 @@ notifications. Data flows one way: `RefreshWorker` → table → the parts that 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
     QMainWindow,
     QSplitter,
     QTableView,
@@ -29,13 +28,12 @@ from portie_qt.ports_view import PortsView
 from portie_qt.refresh_control import RefreshControl
 from portie_qt.refresh_worker import Refresh
 from portie_qt.row_actions import RowActions
-from portie_qt.settings import read_bool, read_bytes
+from portie_qt.settings import read_bool
 from portie_qt.status_bar import StatusBar
 from portie_qt.ui_loader import child, load_form
 from portie_qt.unlock_dialog import UnlockOffer
 from portie_qt.watch_controller import WatchController
-
-DEFAULT_SIZE = (1280, 720)
+from portie_qt.window_layout import WindowLayout
 
 
 class MainWindow(QMainWindow):
@@ -69,17 +67,18 @@ class MainWindow(QMainWindow):
         self.exporter = Exporter(self)
         self.watch = WatchController(settings, parent=self)
         self.loop = RefreshControl(settings, self)
+        self.layout_keeper = WindowLayout(self, self.splitter, settings)
 
         self._build_actions()
         self._build_menus()
         self._build_docks()
         self._connect_parts()
-        self._restore_layout()
+        self.layout_keeper.restore()
+        self.ports.restore(settings)
         self._on_criteria_changed(self.filters.criteria)
         self._on_entitlements_changed()
         self.status.show_refreshed(None, False, self.loop.interval_ms)
-        if settings_notice:
-            self.status.set_notice("settings", settings_notice)
+        self.status.set_notice("settings", settings_notice or self.layout_keeper.notice)
         if self.entitlements.notice:
             self.status.set_notice("license", self.entitlements.notice)
 
@@ -107,11 +106,17 @@ class MainWindow(QMainWindow):
         self.action_unlock = self._action("&Unlock Portie…", lambda: self.unlock.open(""),
                                           "actionUnlock")  # fmt: skip
         self.action_scan = self._action("&Scan Remote Host…", None, "actionScan", "Ctrl+Shift+S")
+        icons = {self.action_reference: "reference", self.action_scan: "scan",
+                 self.action_export: "export", self.action_unlock: "unlock"}  # fmt: skip
+        for action, icon in icons.items():
+            style.set_action_icon(action, icon)
         self.entitlements.bind_action(self.action_scan, "remote_scan", self.open_scan_dialog)
         self.action_close_to_tray = self._action("Close to &Tray", None, "actionCloseToTray",
                                                  checkable=True)  # fmt: skip
         self.action_close_to_tray.setChecked(read_bool(self.settings, "tray/close_to_tray", False))
         self.action_close_to_tray.setEnabled(self.watch.tray_visible)
+        self.action_reset_layout = self._action("Reset &Layout", self.layout_keeper.reset,
+                                                "actionResetLayout")  # fmt: skip
         self.action_close_to_tray.toggled.connect(
             lambda on: self.settings.setValue("tray/close_to_tray", bool(on))
         )
@@ -140,24 +145,18 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(style.TOOL_BUTTON_STYLE)
         toolbar.addActions([self.loop.refresh_action, self.loop.pause_action])
         toolbar.addSeparator()
         toolbar.addActions([self.action_reference, self.action_scan])
 
     def _build_docks(self) -> None:
-        docks = []
-        for title, name, widget in self.watch.panels:
-            dock = QDockWidget(title, self, objectName=name)
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            docks.append(dock)
-        self.splitDockWidget(docks[0], docks[1], Qt.Orientation.Horizontal)
-        self.resizeDocks(docks, [700, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks(docks[:1], [190], Qt.Orientation.Vertical)
+        docks = self.layout_keeper.add_docks(self.watch.panels)
         self.view_menu.addSeparator()
         self.view_menu.addActions([dock.toggleViewAction() for dock in docks])
         self.view_menu.addAction(self.action_close_to_tray)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.action_reset_layout)
 
     def _connect_parts(self) -> None:
         table = self.ports.table
@@ -285,35 +284,12 @@ class MainWindow(QMainWindow):
         show_about(self, self.entitlements.licensee)
 
     # -- settings and shutdown --------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        s = self.settings
-        geometry = read_bytes(s, "window/geometry")
-        if geometry is None:
-            self.resize(*DEFAULT_SIZE)
-        elif not self.restoreGeometry(geometry):
-            self.resize(*DEFAULT_SIZE)
-            self.status.set_notice("settings", "Saved window position was unreadable.")
-        state = read_bytes(s, "window/state")
-        if state is not None:
-            self.restoreState(state)
-        self.ports.restore(s)
-        splitter = read_bytes(s, "window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-        else:
-            self.splitter.setStretchFactor(0, 4)
-            self.splitter.setStretchFactor(1, 1)
-            self.splitter.setSizes([900, 280])
-
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/splitter", self.splitter.saveState())
-        self.ports.save(s)
+        self.layout_keeper.save()
+        self.ports.save(self.settings)
         self.filters.save()
         self.loop.save()
-        s.sync()
+        self.settings.sync()
 
     def quit(self) -> None:
         """Really quit (the tray's Quit, File → Quit), even with close-to-tray on."""

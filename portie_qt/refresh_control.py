@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from portie_qt import style
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.refresh_worker import DEFAULT_INTERVAL_MS, RefreshWorker
 from portie_qt.settings import read_int
@@ -33,6 +34,8 @@ class RefreshControl(QObject):
         self.pause_action.setCheckable(True)
         self.pause_action.setShortcut(QKeySequence("Ctrl+P"))
         self.pause_action.toggled.connect(self.set_paused)
+        style.set_action_icon(self.refresh_action, "refresh")
+        style.set_action_icon(self.pause_action, "pause")
         self.interval_actions: dict[int, QAction] = {}
 
     @property
@@ -70,6 +73,7 @@ class RefreshControl(QObject):
         self.worker.set_paused(paused)
         self.pause_action.setChecked(paused)
         self.pause_action.setText("&Resume Updates" if paused else "&Pause Updates")
+        style.set_action_icon(self.pause_action, "resume" if paused else "pause")
         self.paused_changed.emit(paused)
 
     def set_interval(self, interval_ms: int) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from portie_qt import style
 from portie_qt.confirm_dialog import KILL, TERMINATE
 from portie_qt.core.endpoints import LISTEN, Endpoint
 from portie_qt.entitlements import Entitlements
@@ -65,6 +66,10 @@ class RowActions(QObject):
         table.addAction(self.terminate)
         self.kill = self._action("&Kill Process…", None, "actionKill")
         self.kill.setToolTip("Force the process to stop at once (SIGKILL)")
+        for action, icon in ((self.copy, "copy"), (self.copy_address, "copy"),
+                             (self.open_browser, "browser"), (self.lookup, "reference"),
+                             (self.terminate, "stop"), (self.kill, "kill")):  # fmt: skip
+            style.set_action_icon(action, icon)
         entitlements.bind_action(self.terminate, "process_control",
                                  lambda: self.stop_selected(TERMINATE))  # fmt: skip
         entitlements.bind_action(self.kill, "process_control", lambda: self.stop_selected(KILL))

@@ -9,9 +9,19 @@ name, LISTEN is also bold, a watched port's dot also has its words.
 from __future__ import annotations
 
 import functools
+import sys
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import QWidget
 
 from portie_qt.core.activity import (
@@ -25,6 +35,12 @@ from portie_qt.core.paths import ResourceError, resource_path
 from portie_qt.core.ranges import Band
 
 APP_ICON = "assets/icons/portie.svg"
+# Toolbar buttons: text under the icon on macOS, beside it elsewhere (each platform's habit).
+TOOL_BUTTON_STYLE = (
+    Qt.ToolButtonStyle.ToolButtonTextUnderIcon
+    if sys.platform == "darwin"
+    else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+)
 LOCK_ICON = "assets/icons/lock.svg"
 # Tones a label can take (the dynamic property "tone"): plain, good news, a warning, an error.
 TONES = ("hint", "ok", "warn", "error", "muted")
@@ -125,12 +141,14 @@ def set_tone(widget: QWidget, tone: str) -> None:
 
 
 def restyle(root: QWidget) -> None:
-    """Re-apply every tone under ``root`` (call on QEvent.PaletteChange)."""
+    """Re-apply every tone and action icon under ``root`` (call on QEvent.PaletteChange)."""
     style = current()
     for widget in [root, *root.findChildren(QWidget)]:
         tone = widget.property("tone")
         if isinstance(tone, str):
             widget.setStyleSheet(style.tone_css(tone))
+    for action in root.findChildren(QAction):
+        refresh_action_icon(action)
 
 
 def dot(colour: str) -> QIcon:
@@ -202,6 +220,70 @@ def app_icon() -> QIcon:
     if icon.isNull() or icon.pixmap(32).isNull():
         return _drawn_icon()
     return icon
+
+
+_ICON_INK = "#1f2328"  # the stroke colour the action SVGs are drawn with
+_ICON_SIZES = (16, 20, 24, 32, 48)
+
+
+def action_icon(name: str) -> QIcon:
+    """A toolbar/menu icon from ``assets/icons/actions/NAME.svg``, inked in the palette's
+    text colour so it reads in light and dark mode."""
+    ink = QGuiApplication.palette().windowText().color().name()
+    return _action_icon(name, ink)
+
+
+@functools.lru_cache(maxsize=128)
+def _action_icon(name: str, ink: str) -> QIcon:
+    from PySide6.QtSvg import QSvgRenderer  # only once icons are first drawn
+
+    try:
+        text = resource_path(f"assets/icons/actions/{name}.svg").read_text(encoding="utf-8")
+    except (ResourceError, OSError):
+        return QIcon()
+    renderer = QSvgRenderer(text.replace(_ICON_INK, ink).encode("utf-8"))
+    icon = QIcon()
+    for size in _ICON_SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def set_action_icon(action: QAction, name: str) -> None:
+    """Give ``action`` the named icon; it follows palette changes (`restyle`) and wears the
+    padlock while the action's ``locked`` property is true (paid features)."""
+    action.setProperty("iconName", name)
+    refresh_action_icon(action)
+
+
+def refresh_action_icon(action: QAction) -> None:
+    name = action.property("iconName")
+    if not isinstance(name, str):
+        return
+    base = action_icon(name)
+    action.setIcon(with_lock(base) if action.property("locked") is True else base)
+
+
+def with_lock(icon: QIcon) -> QIcon:
+    """``icon`` with the paid-feature padlock in its corner (the padlock alone if none)."""
+    lock = lock_icon()
+    if icon.isNull():
+        return lock
+    badged = QIcon()
+    for size in _ICON_SIZES:
+        pixmap = icon.pixmap(size, size).copy()
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        badge = max(8, size * 9 // 16)
+        painter.drawPixmap(size - badge, size - badge, lock.pixmap(badge, badge))
+        painter.end()
+        badged.addPixmap(pixmap)
+    return badged
 
 
 def lock_icon() -> QIcon:
