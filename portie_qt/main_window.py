@@ -86,8 +86,9 @@ class MainWindow(QMainWindow):
     def _action(self, text, slot, name, shortcut=None, checkable=False) -> QAction:
         action = QAction(text, self, objectName=name, checkable=checkable)
         if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            given = shortcut if isinstance(shortcut, list) else [shortcut]
+            keys = {QKeySequence(s).toString(): QKeySequence(s) for s in given}  # no repeats
+            action.setShortcuts([key for text, key in keys.items() if text])
         if slot is not None:
             action.triggered.connect(slot)
         self.addAction(action)
@@ -101,8 +102,10 @@ class MainWindow(QMainWindow):
                                              "actionReference", "Ctrl+L")  # fmt: skip
         self.action_export = self._action("&Export Visible Rows…", self.export_visible,
                                           "actionExport", "Ctrl+E")  # fmt: skip
-        self.action_quit = self._action("&Quit", self.quit, "actionQuit", std.Quit)
+        self.action_quit = self._action("&Quit", self.quit, "actionQuit", [std.Quit, "Ctrl+Q"])
         self.action_about = self._action("&About Portie", self.show_about, "actionAbout")
+        self.action_shortcuts = self._action("&Keyboard Shortcuts", self.show_shortcuts,
+                                             "actionShortcuts", "Ctrl+/")  # fmt: skip
         self.action_unlock = self._action("&Unlock Portie…", lambda: self.unlock.open(""),
                                           "actionUnlock")  # fmt: skip
         self.action_scan = self._action("&Scan Remote Host…", None, "actionScan", "Ctrl+Shift+S")
@@ -141,7 +144,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.action_unlock)
         help_menu.addSeparator()
-        help_menu.addAction(self.action_about)
+        help_menu.addActions([self.action_shortcuts, self.action_about])
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
@@ -282,6 +285,12 @@ class MainWindow(QMainWindow):
         from portie_qt.about import show_about  # loaded on first use
 
         show_about(self, self.entitlements.licensee)
+
+    def show_shortcuts(self) -> None:
+        from portie_qt.about import ShortcutsDialog  # loaded on first use
+
+        actions = [*self.actions(), *self.ports.table.actions(), *self.rows.findChildren(QAction)]
+        ShortcutsDialog(actions, self).exec()
 
     # -- settings and shutdown --------------------------------------------------------------
     def save_settings(self) -> None:

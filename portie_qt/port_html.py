@@ -36,16 +36,17 @@ def port_html(
     in_use: list[Endpoint] | None = None,
     per_protocol: int = 0,
 ) -> str:
-    """What the port is: practical label, band, IANA assignments (for ``protocols``, at most
-    ``per_protocol`` each when set) and, when ``in_use`` is given, what holds it here now."""
+    """What the port is: when ``in_use`` is given, first what holds it here now (the answer
+    people look for), then the practical label, the band, and IANA's assignments (for
+    ``protocols``, at most ``per_protocol`` each when set)."""
     band = info.band
     parts = [f"<h3 style='margin-bottom:2px'>{_esc(heading or f'Port {info.port}')}</h3>"]
+    if in_use is not None:
+        parts.append(_in_use_html(in_use))
     if info.practical:
         note = f" — {_esc(info.note)}" if info.note else ""
         parts.append(f"<p><b>{_esc(info.practical)}</b>{note}</p>")
-    parts.append(
-        f"<p>{band.title} range ({band.span[0]}–{band.span[1]}): usually a {band.meaning}.</p>"
-    )
+    parts.append(f"<p>{band.title} range ({band.span[0]}–{band.span[1]}): {band.usually}.</p>")
     listed = False
     for protocol in protocols:
         entries = info.for_protocol(protocol)
@@ -63,8 +64,6 @@ def port_html(
         state = "reserved" if info.reserved else "unassigned"
         which = protocols[0] if len(protocols) == 1 else "every protocol"
         parts.append(f"<p>IANA: {state} for {which}.</p>")
-    if in_use is not None:
-        parts.append(_in_use_html(in_use))
     return "".join(parts)
 
 

@@ -223,8 +223,8 @@ def _tooltip(endpoint: Endpoint) -> str:
     )
     return (
         f"{endpoint.protocol.upper()} {endpoint.local} — {endpoint.state}\n"
-        f"{service}\n{band.title} port ({band.span[0]}–{band.span[1]}): usually a "
-        f"{band.meaning}{ephemeral}\nOwner: {owner}"
+        f"{service}\n{band.title} port ({band.span[0]}–{band.span[1]}): {band.usually}"
+        f"{ephemeral}\nOwner: {owner}"
     )
 
 

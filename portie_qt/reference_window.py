@@ -31,7 +31,7 @@ class ReferenceDialog(QDialog):
         self.setObjectName("ReferenceDialog")
         self.setWindowTitle("Port Reference — Portie")
         self._endpoints = endpoints
-        form = embed_form("reference_dialog.ui", self, (0, 0, 0, 0))
+        form = embed_form("reference_dialog.ui", self, (12, 12, 12, 10))
         self.search_edit: QLineEdit = child(form, QLineEdit, "searchEdit")
         self.results: QListWidget = child(form, QListWidget, "resultsList")
         self.entry_view: QTextBrowser = child(form, QTextBrowser, "entryView")

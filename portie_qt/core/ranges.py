@@ -42,6 +42,12 @@ class Band(enum.Enum):
     def meaning(self) -> str:
         return _MEANINGS[self]
 
+    @property
+    def usually(self) -> str:
+        """``usually an application or dev tool``: the meaning with its article."""
+        meaning = _MEANINGS[self]
+        return f"usually {'an' if meaning[0] in 'aeiou' else 'a'} {meaning}"
+
 
 _TITLES = {Band.WELL_KNOWN: "Well-known", Band.REGISTERED: "Registered", Band.DYNAMIC: "Dynamic"}
 _SPANS = {

@@ -51,7 +51,7 @@ class PortInfo:
             return self.practical
         names = sorted({a.name for a in self.assignments if a.name})
         if names:
-            return ", ".join(names)
+            return "IANA: " + ", ".join(names)  # a registry keyword, not a description
         return "reserved (IANA)" if self.reserved else "unassigned (IANA)"
 
 

@@ -218,3 +218,22 @@ def test_corrupt_settings_fall_back_to_defaults_with_notice(qtbot, config_dir):
     assert "settings file was damaged" in win.status.notice_label.text()
     assert list(config_dir.glob("portie.ini.damaged-*"))  # the user's file is kept, not lost
     win.close()
+
+
+def test_help_lists_every_shortcut_and_about_names_the_data_and_licence(qtbot, window):
+    from PySide6.QtGui import QAction
+
+    from portie_qt.about import ShortcutsDialog, about_html
+
+    actions = [*window.actions(), *window.ports.table.actions(),
+               *window.rows.findChildren(QAction)]  # fmt: skip
+    dialog = ShortcutsDialog(actions)
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert shown["Refresh Now"].startswith("F5")
+    assert shown["Port Reference"] == "Ctrl+L"
+    assert shown["Terminate Process"] == "Del"
+    assert "Keyboard Shortcuts" in shown
+    text = about_html("Tom <Admin> Smith")
+    assert "Tom &lt;Admin&gt; Smith" in text and "IANA" in text and "2026" in text
