@@ -11,10 +11,47 @@ import html
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QToolTip
 
 from portie_qt import style
 from portie_qt.core.ranges import ephemeral_range
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, cut with "…" to the room it has; the whole text is in its
+    tooltip and shows on click. It never makes the status bar taller or the window wider."""
+
+    def __init__(self, objectName: str = "") -> None:
+        super().__init__(objectName=objectName)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text if ("\n" in text or len(text) > 60) else "")
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def mousePressEvent(self, event) -> None:  # Qt override
+        if self._full and self.text() != self._full:
+            QToolTip.showText(QCursor.pos(), self._full, self)
+        super().mousePressEvent(event)
+
+    def _elide(self) -> None:
+        lines = self._full.splitlines() or [""]
+        first = lines[0] + (" …" if len(lines) > 1 else "")
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(first, Qt.TextElideMode.ElideRight, max(0, self.width())))
 
 
 class StatusBar(QStatusBar):
@@ -26,10 +63,8 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("statusBar")
         self.counts_label = QLabel(objectName="countsLabel")
-        self.message_label = QLabel(objectName="messageLabel")
-        self.notice_label = QLabel(objectName="noticeLabel")
-        self.notice_label.setWordWrap(False)
-        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label = ElidedLabel("messageLabel")
+        self.notice_label = ElidedLabel("noticeLabel")
         style.set_tone(self.notice_label, "warn")
         self.notice_label.hide()
         rng = ephemeral_range()
@@ -42,11 +77,11 @@ class StatusBar(QStatusBar):
         self.license_label.setTextFormat(Qt.TextFormat.RichText)
         self.license_label.linkActivated.connect(lambda _link: self.unlock_clicked.emit())
         self._message_timer = QTimer(self, singleShot=True)
-        self._message_timer.timeout.connect(self.message_label.clear)
+        self._message_timer.timeout.connect(lambda: self.message_label.set_full_text(""))
         self._notices: dict[str, str] = {}  # source -> text, newest last
         self.addWidget(self.counts_label)
-        self.addWidget(self.message_label)
-        self.addWidget(self.notice_label, 1)
+        self.addWidget(self.message_label, 1)
+        self.addWidget(self.notice_label, 2)
         self.addPermanentWidget(self.ephemeral_label)
         self.addPermanentWidget(self.refreshed_label)
         self.addPermanentWidget(self.license_label)
@@ -55,8 +90,8 @@ class StatusBar(QStatusBar):
         self.counts_label.setText(f"{shown} shown of {total} endpoints · {listening} listening")
 
     def flash(self, text: str, msecs: int = 5000) -> None:
-        """A passing message (copied, exported, process stopped…)."""
-        self.message_label.setText(f"· {text}")
+        """A passing message (copied, exported, process stopped…): its first line shows."""
+        self.message_label.set_full_text(f"· {text}")
         self._message_timer.start(msecs)
 
     def set_notice(self, source: str, text: str) -> None:
@@ -73,8 +108,7 @@ class StatusBar(QStatusBar):
 
     def _show_newest_notice(self) -> None:
         text = self.notice()
-        self.notice_label.setText(f"⚠ {text}" if text else "")
-        self.notice_label.setToolTip(text)
+        self.notice_label.set_full_text(f"⚠ {text}" if text else "")
         self.notice_label.setVisible(bool(text))
 
     def show_refreshed(self, taken_at: float | None, paused: bool, interval_ms: int) -> None:

@@ -215,7 +215,7 @@ def test_corrupt_settings_fall_back_to_defaults_with_notice(qtbot, config_dir):
     qtbot.addWidget(win)
     assert not win.filters.toggles["listeningOnly"].isChecked()
     assert win.filters.toggles["tcpToggle"].isChecked()
-    assert "settings file was damaged" in win.status.notice_label.text()
+    assert "settings file was damaged" in win.status.notice()
     assert list(config_dir.glob("portie.ini.damaged-*"))  # the user's file is kept, not lost
     win.close()
 
@@ -237,3 +237,17 @@ def test_help_lists_every_shortcut_and_about_names_the_data_and_licence(qtbot, w
     assert "Keyboard Shortcuts" in shown
     text = about_html("Tom <Admin> Smith")
     assert "Tom &lt;Admin&gt; Smith" in text and "IANA" in text and "2026" in text
+
+
+def test_status_bar_stays_one_line_after_a_burst_of_25_new_listeners(qtbot, window, spawn_listener):
+    bar = window.status
+    one_line = bar.sizeHint().height()
+    burst = spawn_listener([("tcp", "127.0.0.1", 0)] * 25)
+    qtbot.waitUntil(lambda: len(rows_for(window, pid=burst.pid)) == 25, timeout=10000)
+    # No tray offscreen, so the burst's notification goes to the status bar: one line,
+    # cut to fit, the whole text a click (or the activity log) away.
+    qtbot.waitUntil(lambda: bar.message_label.full_text() != "", timeout=10000)
+    assert "\n" not in bar.message_label.text()
+    assert bar.height() <= one_line
+    assert bar.message_label.height() <= bar.message_label.fontMetrics().height() * 2
+    assert window.ports.table.height() > window.height() // 3
