@@ -1,8 +1,8 @@
 """Terminal entry points. Imports the core only, never Qt, so it starts fast.
 
 ``portie`` with no arguments opens the window; with flags it runs headless:
-``--list [--json] [--listening] [--port N]``, ``--version``, ``--self-test`` (opens the
-real window, so it is the one flag that loads Qt), and the sub-commands
+``--list [--host NAME] [--json] [--listening] [--port N]``, ``--version``, ``--self-test``
+(opens the real window, so it is the one flag that loads Qt), and the sub-commands
 ``license``, ``scan`` and ``free`` from ``portie_qt.commands``.
 """
 
@@ -38,6 +38,12 @@ def _main_parser() -> argparse.ArgumentParser:
         "--listening", action="store_true", help="with --list: listening sockets only"
     )
     parser.add_argument("--port", type=port_argument, metavar="N", help="with --list: only port N")
+    parser.add_argument(
+        "--host",
+        metavar="NAME",
+        help="with --list: another computer's ports, over SSH (a name from ~/.ssh/config "
+        "or user@host[:port])",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -87,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         from portie_qt.commands import listing
 
         return listing.run(args)
-    if args.json or args.listening or args.port is not None:
-        parser.error("--json, --listening and --port go with --list")
+    if args.json or args.listening or args.port is not None or args.host is not None:
+        parser.error("--json, --listening, --port and --host go with --list")
     from portie_qt.app import run_gui  # Qt is loaded only for the window
 
     return run_gui(rest, self_test=args.self_test)

@@ -81,10 +81,11 @@ class ConfirmSignalDialog(QDialog):
         verb = "Kill" if action == KILL else "Terminate"
         self.setWindowTitle(f"{verb} process" if len(targets) == 1 else f"{verb} processes")
 
+        where = f" on {targets[0].host}" if targets and targets[0].host else ""
         if len(targets) == 1:
-            question = f"{verb} {targets[0].title}?"
+            question = f"{verb} {targets[0].title}{where}?"
         else:
-            question = f"{verb} these {len(targets)} processes?"
+            question = f"{verb} these {len(targets)} processes{where}?"
         self.question = QLabel(f"<b>{html.escape(question)}</b>")
         self.question.setObjectName("question")
         self.explanation = QLabel(_explanation(action, timeout))

@@ -3,6 +3,7 @@
 Process details are read on the background pool (several /proc reads) and cached by
 (PID, start time); a refresh re-renders the pane only when its diff touched the selected
 endpoint or its process, because rendering scans every row for the process's sockets.
+For a remote host the details are read there, over its SSH connection (`set_host`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ class DetailsPane(QObject):
         self._endpoint: Endpoint | None = None
         self._cache: dict[tuple, object] = {}
         self._fetching: set[tuple] = set()
+        self._details = process_details  # (pid, create_time) -> ProcessDetails | None
+        self._host = ""
+
+    @Slot(object)
+    def set_host(self, host) -> None:
+        """Read process details on ``host`` (a `RemoteHost`), or on this computer for None."""
+        self._details = process_details if host is None else host.processes.process_details
+        self._host = "" if host is None else host.name
+        self._cache.clear()
+        self._fetching.clear()
+        self.show(None)
 
     def show(self, endpoint: Endpoint | None) -> None:
         """Show ``endpoint`` (None clears the pane), fetching its process's details."""
@@ -68,10 +80,10 @@ class DetailsPane(QObject):
         if endpoint is None:
             self.view.clear()
             return
-        owner = (endpoint.pid, endpoint.create_time)
+        owner = (self._host, endpoint.pid, endpoint.create_time)
         others = []
         if endpoint.pid is not None:
-            others = [e for e in self._rows() if (e.pid, e.create_time) == owner]
+            others = [e for e in self._rows() if (self._host, e.pid, e.create_time) == owner]
         details = self._cache.get(owner)
         if endpoint.pid is not None and details is None and fetch:
             self._fetch(owner)
@@ -87,7 +99,7 @@ class DetailsPane(QObject):
         if owner in self._fetching:
             return
         self._fetching.add(owner)
-        job = run_in_pool(background_pool(), process_details, *owner)
+        job = run_in_pool(background_pool(), self._details, *owner[1:])
         job.finished.connect(lambda details, owner=owner: self._on_fetched(owner, details))
         job.failed.connect(
             lambda message, owner=owner: self._on_fetched(
@@ -102,5 +114,5 @@ class DetailsPane(QObject):
         if len(self._cache) > _CACHE_SIZE:
             self._cache.pop(next(iter(self._cache)))
         endpoint = self._endpoint
-        if endpoint is not None and (endpoint.pid, endpoint.create_time) == owner:
+        if endpoint is not None and (self._host, endpoint.pid, endpoint.create_time) == owner:
             self._render(fetch=False)

@@ -23,6 +23,7 @@ from portie_qt.details_pane import DetailsPane
 from portie_qt.entitlements import Entitlements, load_entitlements
 from portie_qt.exporter import Exporter
 from portie_qt.filter_bar import FilterBar
+from portie_qt.host_selector import HostSelector
 from portie_qt.jobs import background_pool
 from portie_qt.ports_view import PortsView
 from portie_qt.refresh_control import RefreshControl
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.watch = WatchController(settings, parent=self)
         self.loop = RefreshControl(settings, self)
         self.layout_keeper = WindowLayout(self, self.splitter, settings)
+        self.hosts = HostSelector(settings, self.loop, self)
 
         self._build_actions()
         self._build_menus()
@@ -149,6 +151,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(style.TOOL_BUTTON_STYLE)
+        toolbar.addWidget(self.hosts.widget)
         toolbar.addActions([self.loop.refresh_action, self.loop.pause_action])
         toolbar.addSeparator()
         toolbar.addActions([self.action_reference, self.action_scan])
@@ -169,6 +172,8 @@ class MainWindow(QMainWindow):
         self.filters.criteria_changed.connect(self._on_criteria_changed)
         self.loop.refreshed.connect(self._on_refreshed)
         self.loop.paused_changed.connect(self._on_paused_changed)
+        for part in (self.rows, self.details):  # act on, and describe, the host shown
+            self.hosts.selected.connect(part.set_host)
         self.rows.message.connect(self.status.flash)
         self.rows.notice.connect(lambda text: self.status.set_notice("process", text))
         self.rows.lookup_requested.connect(self.open_reference)

@@ -3,7 +3,9 @@
 The main window hands ``ProcessActions.request()`` the selected endpoints (or targets)
 and an action; this controller asks for confirmation unless the user opted out, runs
 ``core.process_control`` in a thread pool (terminate waits up to 3 s for the process to
-exit), offers Kill when Terminate did not work, and reports through signals only.
+exit), offers Kill when Terminate did not work, and reports through signals only. For a
+remote host, ``set_host`` swaps in that host's `RemoteProcesses`, which has the same
+``describe``/``terminate``/``kill`` and runs them over its SSH connection.
 """
 
 from __future__ import annotations
@@ -34,13 +36,15 @@ class _Request:
     action: str
     targets: list[Target]
     parent: QWidget | None
+    processes: object  # core.process_control, or a host's RemoteProcesses
+    host: str = ""  # "" for this computer
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-def _targets(items: Iterable[Endpoint | Target]) -> list[Target]:
+def _targets(items: Iterable[Endpoint | Target], host: str = "") -> list[Target]:
     """Each distinct process once, by (PID, start time); ownerless rows are dropped."""
     items = list(items)
-    found = process_control.targets_for(e for e in items if isinstance(e, Endpoint))
+    found = process_control.targets_for((e for e in items if isinstance(e, Endpoint)), host)
     found += [t for t in items if isinstance(t, Target)]
     unique: dict[tuple, Target] = {}
     for target in found:
@@ -48,10 +52,10 @@ def _targets(items: Iterable[Endpoint | Target]) -> list[Target]:
     return list(unique.values())
 
 
-def _act_all(action: str, targets: list[Target], timeout: float) -> list[Outcome]:
+def _act_all(processes, action: str, targets: list[Target], timeout: float) -> list[Outcome]:
     if action == KILL:
-        return [process_control.kill(t) for t in targets]
-    return [process_control.terminate(t, timeout) for t in targets]
+        return [processes.kill(t) for t in targets]
+    return [processes.terminate(t, timeout) for t in targets]
 
 
 def _failed(targets: list[Target], message: str) -> list[Outcome]:
@@ -90,7 +94,16 @@ class ProcessActions(QObject):
         self.confirm_prompt: ConfirmPrompt = self.ask_confirmation
         self.kill_prompt: KillPrompt = self.ask_kill
         self._pending = 0  # jobs running for this controller
-        self._in_flight: set[tuple] = set()
+        self._in_flight: set[tuple] = set()  # (host, pid, start time) being acted on
+        self.processes = process_control  # who describes and signals: this computer
+        self.host = ""
+
+    def set_host(self, host) -> None:
+        """Act on ``host``'s processes (a `RemoteHost`), or this computer's for None.
+
+        A request already under way finishes on the host it was made for."""
+        self.processes = process_control if host is None else host.processes
+        self.host = "" if host is None else host.name
 
     # -- public -------------------------------------------------------------------
 
@@ -107,15 +120,16 @@ class ProcessActions(QObject):
             raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
         if not self.allowed():
             return False
-        targets = [t for t in _targets(items) if t.key not in self._in_flight]
+        host, processes = self.host, self.processes
+        targets = [t for t in _targets(items, host) if (host, *t.key) not in self._in_flight]
         if not targets:
             return False
-        self._in_flight.update(t.key for t in targets)
-        req = _Request(action, targets, parent)
+        self._in_flight.update((host, *t.key) for t in targets)
+        req = _Request(action, targets, parent, processes, host)
         if self.confirm_enabled():
-            # Fresh names, command lines and every port: reading them touches /proc or
-            # the whole socket table, so not on the UI thread.
-            job = self._run(lambda: [process_control.describe(*t.key) for t in targets])
+            # Fresh names, command lines and every port: reading them touches /proc, the
+            # whole socket table or another host, so not on the UI thread.
+            job = self._run(lambda: [processes.describe(*t.key) for t in targets])
             job.finished.connect(lambda described: self._on_described(req, described))
             # Describing failed: confirm with what the table knew.
             job.failed.connect(lambda _message: self._on_described(req, req.targets))
@@ -192,8 +206,8 @@ class ProcessActions(QObject):
         self._act(req, req.action, req.targets)
 
     def _act(self, req: _Request, action: str, targets: list[Target]) -> None:
-        timeout = self.timeout
-        job = self._run(lambda: _act_all(action, targets, timeout))
+        timeout, processes = self.timeout, req.processes
+        job = self._run(lambda: _act_all(processes, action, targets, timeout))
         job.finished.connect(lambda outcomes: self._on_acted(req, action, outcomes))
         job.failed.connect(lambda message: self._on_acted(req, action, _failed(targets, message)))
 
@@ -208,5 +222,5 @@ class ProcessActions(QObject):
         self._finish(req)
 
     def _finish(self, req: _Request) -> None:
-        self._in_flight.difference_update(t.key for t in req.targets)
+        self._in_flight.difference_update((req.host, *t.key) for t in req.targets)
         self.finished.emit(list(req.outcomes))

@@ -1,11 +1,14 @@
 """The refresh loop: a QThread that collects a snapshot every few seconds.
 
-Results leave the thread only through one signal carrying one frozen `Refresh`.
+Results leave the thread only through one signal carrying one frozen `Refresh`. The
+collector is this computer's `Collector` or a remote host's `RemoteCollector`: one
+worker per host shown, so a slow or dead host never holds up this computer's loop.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QThread, Signal
@@ -14,6 +17,7 @@ from portie_qt.core.collector import Collector
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
+from portie_qt.core.remote import RemoteError
 
 DEFAULT_INTERVAL_MS = 3000
 
@@ -29,6 +33,11 @@ class Refresh:
     listening: int  # listening sockets (TCP LISTEN and bound UDP) among all endpoints
     error: str = ""
     requested: bool = False  # asked for (first refresh, Refresh Now), not the timer
+    epoch: int = 0  # the worker's epoch when it collected (see `RefreshWorker.restart`)
+    connection: str = ""  # remote hosts: CONNECTING, CONNECTED or DISCONNECTED
+
+
+CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
 
 
 class RefreshWorker(QThread):
@@ -40,7 +49,8 @@ class RefreshWorker(QThread):
 
     refreshed = Signal(object)
 
-    def __init__(self, interval_ms: int = DEFAULT_INTERVAL_MS, parent=None) -> None:
+    def __init__(self, interval_ms: int = DEFAULT_INTERVAL_MS, parent=None,
+                 collector=None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("RefreshWorker")
         self._interval = interval_ms / 1000
@@ -50,7 +60,9 @@ class RefreshWorker(QThread):
         self._lock = threading.Lock()
         self._criteria = FilterCriteria()
         self._previous: Snapshot | None = None
-        self.collector = Collector()
+        self._epoch = 0
+        self.collector = collector if collector is not None else Collector()
+        self.host = getattr(self.collector, "host_name", "")  # "" for this computer
 
     # -- called from the UI thread ----------------------------------------------------
     def set_interval_ms(self, interval_ms: int) -> None:
@@ -71,12 +83,33 @@ class RefreshWorker(QThread):
         return self._paused
 
     def refresh_now(self) -> None:
+        retry_now = getattr(self.collector, "retry_now", None)
+        if retry_now is not None:  # a disconnected host: try again now, not after back-off
+            retry_now()
+        self._wake.set()
+
+    def restart(self, epoch: int) -> None:
+        """Forget the last snapshot: the next refresh lists every endpoint as added, and
+        carries ``epoch``. A refresh collected before this call is never emitted."""
+        with self._lock:
+            self._epoch = epoch
+            self._previous = None
+        retry_now = getattr(self.collector, "retry_now", None)
+        if retry_now is not None:  # shown again: no back-off left over from last time
+            retry_now()
+        self._wake.set()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end without waiting (a remote command in flight is cut short)."""
+        self._stopping = True
+        cancel = getattr(self.collector, "cancel", None)
+        if cancel is not None:
+            cancel()
         self._wake.set()
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Ask the loop to end and wait for it; True when the thread has finished."""
-        self._stopping = True
-        self._wake.set()
+        self.request_stop()
         return self.wait(timeout_ms)
 
     # -- the thread ---------------------------------------------------------------------
@@ -94,34 +127,36 @@ class RefreshWorker(QThread):
             forced = woken and not self._stopping
 
     def _refresh_once(self, requested: bool) -> None:
+        with self._lock:
+            epoch, previous = self._epoch, self._previous
         try:
             snapshot = self.collector.collect()
         except Exception as exc:
             # Keep the last good rows on screen and say what went wrong.
-            previous = self._previous
-            if previous is None:
-                return
-            empty = Diff({}, {}, {})
-            with self._lock:
-                criteria = self._criteria
-            counts = band_counts(previous.endpoints, criteria)
-            message = f"Refresh failed: {exc}. Showing the last good data."
-            listening = sum(1 for e in previous.endpoints if e.listening)
-            self.refreshed.emit(
-                Refresh(previous, empty, criteria, counts, listening, message, requested)
-            )
+            if isinstance(exc, RemoteError):
+                message = str(exc)
+            else:
+                message = f"Refresh failed: {exc}. Showing the last good data."
+            shown = previous or Snapshot(endpoints=(), taken_at=time.time(), host=self.host)
+            self._emit(epoch, shown, Diff({}, {}, {}), requested, message, DISCONNECTED)
             return
-        change = diff(self._previous, snapshot)
+        change = diff(previous, snapshot)
         for endpoint in change.added.values():
             # Look the service labels up here (the first one loads the port data), so the
             # UI thread's paint only meets warm caches.
             endpoint.service  # noqa: B018
-        self._previous = snapshot
+        with self._lock:
+            if epoch != self._epoch:
+                return  # restarted meanwhile: this diff is against a forgotten snapshot
+            self._previous = snapshot
+        self._emit(epoch, snapshot, change, requested, "", CONNECTED)
+
+    def _emit(self, epoch, snapshot, change, requested, error, connection) -> None:
         with self._lock:
             criteria = self._criteria
         counts = band_counts(snapshot.endpoints, criteria)
         listening = sum(1 for e in snapshot.endpoints if e.listening)
-        if not self._stopping:
-            self.refreshed.emit(
-                Refresh(snapshot, change, criteria, counts, listening, requested=requested)
-            )
+        if self._stopping:
+            return
+        self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
+                                    requested, epoch, connection if self.host else ""))  # fmt: skip

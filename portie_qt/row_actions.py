@@ -3,7 +3,7 @@
 `RowActions` owns the QActions (shared by the Edit menu and the right-click menu), keeps
 them enabled only when they apply, and runs them. Terminate and Kill are paid: they go
 through `Entitlements` and then `ProcessActions` (confirm, signal off the UI thread,
-offer Kill when Terminate did not work).
+offer Kill when Terminate did not work), on the host shown (`set_host`).
 """
 
 from __future__ import annotations
@@ -88,6 +88,14 @@ class RowActions(QObject):
         self.processes.acted.connect(self.stopped)
         self.processes.finished.connect(self._on_processes_finished)
         entitlements.changed.connect(self.update)
+        self._remote = False
+        self.update()
+
+    @Slot(object)
+    def set_host(self, host) -> None:
+        """The rows now belong to ``host`` (a `RemoteHost`), or to this computer for None."""
+        self._remote = host is not None
+        self.processes.set_host(host)
         self.update()
 
     def _action(self, text, slot, name, shortcut=None) -> QAction:
@@ -119,9 +127,7 @@ class RowActions(QObject):
         has = endpoint is not None
         for action in (self.copy, self.copy_address, self.lookup):
             action.setEnabled(has)
-        self.open_browser.setEnabled(
-            has and endpoint.protocol == "tcp" and endpoint.state == LISTEN
-        )
+        self.open_browser.setEnabled(self._browsable(endpoint))
         if has:
             self.open_browser.setText(f"&Open http://localhost:{endpoint.local_port}")
         owned = any(e.pid is not None for e in self._selected())
@@ -145,8 +151,13 @@ class RowActions(QObject):
 
     def open_in_browser(self) -> None:
         endpoint = self._current()
-        if endpoint and endpoint.protocol == "tcp" and endpoint.state == LISTEN:
+        if self._browsable(endpoint):
             QDesktopServices.openUrl(QUrl(f"http://localhost:{endpoint.local_port}"))
+
+    def _browsable(self, endpoint: Endpoint | None) -> bool:
+        """A TCP listener on this computer (a remote host's localhost is not ours)."""
+        return (endpoint is not None and endpoint.protocol == "tcp"
+                and endpoint.state == LISTEN and not self._remote)  # fmt: skip
 
     def lookup_current(self) -> None:
         endpoint = self._current()

@@ -12,6 +12,7 @@ starts is not news, so it is neither logged nor notified.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -123,12 +124,20 @@ class WatchController(QObject):
         return self._store.notice if self._store is not None else ""
 
     def on_refresh(self, snapshot: Snapshot, change: Diff | None = None) -> list[Event]:
-        """Handle one refresh; returns the events it produced (none for the first)."""
-        first = self._previous is None
+        """Handle one refresh; returns the events it produced (none for the first).
+
+        The first refresh of another host (``snapshot.host``) is a new baseline too, and
+        a remote host's events and notifications name it.
+        """
+        first = self._previous is None or self._previous.host != snapshot.host
+        if first:
+            self.policy.reset()
         if change is None:
             change = diff(self._previous, snapshot)
         self._previous = snapshot
         events = [] if first else events_from_diff(change, snapshot.taken_at)
+        if snapshot.host:
+            events = [replace(e, message=f"{snapshot.host}: {e.message}") for e in events]
         if events:
             self._in_log(lambda store: store.add(events), then=self._show_store_notice)
             self._activity.add_events(events)
@@ -140,7 +149,8 @@ class WatchController(QObject):
         statuses = self.watched.update(snapshot)
         self._show_watched()
         for note in self.policy.decide(events, statuses):
-            self._notifier.notify(note.title, note.message)
+            where = f"{snapshot.host}: " if snapshot.host else ""
+            self._notifier.notify(where + note.title, note.message)
         return events
 
     @Slot(str)

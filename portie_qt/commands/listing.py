@@ -1,13 +1,18 @@
-"""``portie --list [--json] [--listening] [--port N]``: this machine's ports in the terminal."""
+"""``portie --list [--host NAME] [--json] [--listening] [--port N]``: ports in the terminal.
+
+Without ``--host``, this machine's; with it, another computer's, read over SSH exactly as
+the window reads a remote host (one login, then the connection is closed again).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from portie_qt.commands._common import EXIT_OK, format_table
+from portie_qt.commands._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, format_table
 from portie_qt.core.export import endpoint_rows, json_text
 from portie_qt.core.ports import address_text
+from portie_qt.core.text import plain
 
 HEADERS = ("PROTO", "LOCAL", "PORT", "REMOTE", "STATE", "PID", "PROCESS", "USER", "SERVICE",
            "RANGE")  # fmt: skip
@@ -17,7 +22,7 @@ def _cells(row: dict) -> list[str]:
     remote = ""
     if row["remote_address"] is not None:
         remote = address_text(row["remote_address"], row["remote_port"])
-    return [
+    cells = [
         f"{row['protocol']}{'6' if row['family'] == 'ipv6' else ''}",
         row["local_address"],
         str(row["local_port"]),
@@ -29,12 +34,36 @@ def _cells(row: dict) -> list[str]:
         row["service"],
         row["range"],
     ]
+    return [plain(cell) for cell in cells]  # a process may name itself anything
+
+
+def _remote_snapshot(name: str):
+    """``(snapshot, 0)``, or ``(sentence, exit status)`` when the host cannot be read."""
+    from portie_qt.core.remote import HostError, RemoteError, RemoteHost
+
+    try:
+        host = RemoteHost(name)
+    except HostError as exc:
+        return str(exc), EXIT_USAGE
+    try:
+        return host.collector.collect(), EXIT_OK
+    except RemoteError as exc:
+        # One attempt, no retry: the reason alone, not the window's "tries again".
+        return getattr(exc, "reason", str(exc)), EXIT_FAILURE
+    finally:
+        host.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    from portie_qt.core.collector import collect
+    if getattr(args, "host", None):
+        snapshot, status = _remote_snapshot(args.host)
+        if status != EXIT_OK:
+            print(f"portie: {snapshot}", file=sys.stderr)
+            return status
+    else:
+        from portie_qt.core.collector import collect
 
-    snapshot = collect()
+        snapshot = collect()
     endpoints = [
         e
         for e in snapshot.endpoints

@@ -446,6 +446,11 @@ class NotificationPolicy:
             items += self._new_listeners(events, watched, now)
         return [_coalesce(items)] if items else []
 
+    def reset(self) -> None:
+        """Forget what the user was told: the next refresh is the new baseline (the window
+        now shows another host, whose ports are not news)."""
+        self._told = {}
+
     def _quiet(self, port: int, now: float) -> bool:
         """True while ``port`` is inside its quiet interval after a notification."""
         last = self._last_sent.get(port)

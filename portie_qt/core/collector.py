@@ -19,7 +19,7 @@ import time
 
 import psutil
 
-from portie_qt.core.endpoints import BOUND, PASSING_STATES, Endpoint, Snapshot
+from portie_qt.core.endpoints import BOUND, OWNERLESS_STATES, Endpoint, Snapshot
 from portie_qt.core.platform import (
     WINDOWS,
     WINDOWS_SYSTEM_PIDS,
@@ -30,8 +30,6 @@ from portie_qt.core.platform import (
 
 _FAMILY = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
 _PROTO = {socket.SOCK_STREAM: "tcp", socket.SOCK_DGRAM: "udp"}
-# Sockets that never have an owner, even for root: not a visibility problem.
-_OWNERLESS_STATES = PASSING_STATES | {"NONE"}
 
 
 class ProcessCache:
@@ -176,7 +174,7 @@ class _ProcNetReader:
                     endpoint = _endpoint(protocol, family, local, remote, state, tcp, pid,
                                          process, user, create_time)  # fmt: skip
                 current[key] = endpoint
-                if pid is None and endpoint[6] not in _OWNERLESS_STATES:
+                if pid is None and endpoint[6] not in OWNERLESS_STATES:
                     hidden += 1
                 append(endpoint)
             self._previous[name] = current
@@ -287,7 +285,7 @@ class Collector:
                 status = "CONNECTED" if raddr else BOUND
             if pid is None:
                 create_time = name = user = None
-                if status not in _OWNERLESS_STATES:
+                if status not in OWNERLESS_STATES:
                     hidden += 1
             else:
                 found = owners.get(pid)

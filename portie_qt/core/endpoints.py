@@ -16,6 +16,8 @@ PASSING_STATES = frozenset(
     {"TIME_WAIT", "CLOSE_WAIT", "FIN_WAIT1", "FIN_WAIT2", "CLOSING", "LAST_ACK", "SYN_SENT",
      "SYN_RECV", "CLOSE"}
 )  # fmt: skip
+# Sockets that never have an owner, even for root: not a visibility problem.
+OWNERLESS_STATES = PASSING_STATES | {"NONE"}
 
 
 class Endpoint(NamedTuple):
@@ -103,6 +105,7 @@ class Snapshot:
     limited: bool = False  # some owners are hidden from this user
     notice: str = ""  # why visibility is limited / what went wrong, in words
     hidden_owners: int = 0  # endpoints whose owner could not be seen
+    host: str = ""  # the remote host these endpoints are on; "" for this computer
     _keyed: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def keyed(self) -> dict[tuple, Endpoint]:

@@ -56,6 +56,7 @@ class Target:
     user: str | None = None
     cmdline: tuple[str, ...] | None = None  # None when hidden from this user
     ports: tuple[HeldPort, ...] = ()
+    host: str = ""  # the remote host the process runs on; "" for this computer
 
     @property
     def key(self) -> tuple[int, float | None]:
@@ -190,10 +191,11 @@ def describe(pid: int, create_time: float | None) -> Target:
     return Target(pid, create_time, name, user, cmdline, ports)
 
 
-def targets_for(endpoints) -> list[Target]:
+def targets_for(endpoints, host: str = "") -> list[Target]:
     """One target per distinct process (by PID and start time) owning ``endpoints``.
 
     Endpoints whose owner is hidden (no PID) are left out: there is nothing to signal.
+    ``host`` names the remote host the endpoints are on ("" for this computer).
     """
     by_key: dict[tuple, Target] = {}
     ports: dict[tuple, list[HeldPort]] = {}
@@ -202,13 +204,13 @@ def targets_for(endpoints) -> list[Target]:
             continue
         key = (e.pid, e.create_time)
         if key not in by_key:
-            by_key[key] = Target(e.pid, e.create_time, e.process, e.user)
+            by_key[key] = Target(e.pid, e.create_time, e.process, e.user, host=host)
             ports[key] = []
         held = HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
         if held not in ports[key]:
             ports[key].append(held)
     return [
-        Target(t.pid, t.create_time, t.name, t.user, t.cmdline, tuple(ports[k]))
+        Target(t.pid, t.create_time, t.name, t.user, t.cmdline, tuple(ports[k]), host)
         for k, t in by_key.items()
     ]
 
@@ -236,10 +238,14 @@ def port_in_use(port: int, protocol: str = "tcp") -> bool:
     )
 
 
-def _refusal(target: Target) -> str | None:
-    """Why Portie will not signal this PID at all, or None when it may."""
+def refusal(target: Target, system: str = sys.platform, own_pid: int | None = None) -> str | None:
+    """Why Portie will not signal this PID at all, or None when it may.
+
+    ``system`` is the ``sys.platform`` of the machine the process runs on; ``own_pid`` is
+    Portie's own PID when the process runs on this computer.
+    """
     pid = target.pid
-    if WINDOWS and pid in WINDOWS_SYSTEM_PIDS:
+    if system == "win32" and pid in WINDOWS_SYSTEM_PIDS:
         return (
             f"PID {pid} is Windows' own {WINDOWS_SYSTEM_PIDS[pid]} process; Windows does "
             "not let it be stopped, so Portie did not try."
@@ -247,14 +253,14 @@ def _refusal(target: Target) -> str | None:
     if pid == 0:
         return "PID 0 is the operating system's kernel, not a program; Portie did not signal it."
     if pid == 1:
-        init = "launchd" if sys.platform == "darwin" else "the init process"
+        init = "launchd" if system == "darwin" else "the init process"
         return (
             f"PID 1 is {init}, which runs the whole system; stopping it would bring the "
             "computer down, so Portie did not signal it."
         )
     if pid < 0:
         return f"PID {pid} is not a process; Portie did not signal it."
-    if pid == os.getpid():
+    if pid == own_pid:
         return "That is Portie itself; quit Portie instead of stopping its own process."
     if target.create_time is None:
         return (
@@ -278,9 +284,9 @@ def _kernel_thread(proc: psutil.Process) -> bool:
 
 def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outcome:
     """The live process behind ``target`` (name filled in), or why we must not act."""
-    refusal = _refusal(target)
-    if refusal:
-        return Outcome(target, Result.REFUSED, refusal)
+    refused = refusal(target, sys.platform, os.getpid())
+    if refused:
+        return Outcome(target, Result.REFUSED, refused)
     try:
         proc = psutil.Process(target.pid)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
