@@ -52,3 +52,29 @@ def licensed(config_dir):
     from tests.licensing import activate_dev_license
 
     return activate_dev_license("Ada Lovelace", "ada@example.com")
+
+
+@pytest.fixture(scope="session")
+def ssh_server():
+    """An OpenSSH server in a network namespace of its own, for the whole session."""
+    from tests.sshd import SshServer, missing_requirements
+
+    reason = missing_requirements()
+    if reason:
+        pytest.fail(f"No sshd for the remote-host tests: {reason}.")
+    server = SshServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote(ssh_server, monkeypatch):
+    """The session's sshd, running, with Portie's ssh pointed at the test's client config."""
+    from portie_qt.core.remote.address import SSH_CONFIG_ENV
+
+    if ssh_server.proc is None:  # a test before this one stopped it on purpose
+        ssh_server.start_sshd()
+    monkeypatch.setenv(SSH_CONFIG_ENV, str(ssh_server.config))
+    yield ssh_server
+    if ssh_server.proc is None:
+        ssh_server.start_sshd()

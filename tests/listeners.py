@@ -60,11 +60,16 @@ class ChildListener:
         ignore_sigterm: bool = False,
         lifetime: float = 300.0,
         name: str | None = None,
+        prefix: list[str] | None = None,
     ) -> ChildListener:
-        """Start a child; ``specs`` are ``(proto, host, port)`` with port 0 for any free one."""
+        """Start a child; ``specs`` are ``(proto, host, port)`` with port 0 for any free one.
+
+        ``prefix`` runs it through another command that ends by exec'ing it (``ip netns
+        exec NS``, to hold the sockets in a network namespace), so its PID stays the same.
+        """
         specs = specs or [("tcp", "127.0.0.1", 0)]
-        argv = [sys.executable, "-c", _CHILD, json.dumps(specs), "1" if ignore_sigterm else "0",
-                str(lifetime)]  # fmt: skip
+        argv = [*(prefix or []), sys.executable, "-c", _CHILD, json.dumps(specs),
+                "1" if ignore_sigterm else "0", str(lifetime)]  # fmt: skip
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         line = proc.stdout.readline()
         if not line:

@@ -19,15 +19,15 @@ _LIMIT = 4096
 def plain(text: object, limit: int = _LIMIT) -> str:
     """``text`` without control or invisible formatting characters, at most ``limit`` long.
 
-    Tabs and line breaks become spaces (they separate words); everything else that is
-    not printable is removed.
+    Every kind of space and line break (tab, newline, U+2028 …) becomes a plain space,
+    so the text stays on one line; everything else that is not printable is removed.
     """
     value = text if isinstance(text, str) else str(text)
     if value.isascii() and value.isprintable():  # the common case, without a loop
         return value[:limit]
     out = []
     for ch in value[: limit * 2]:
-        if ch in "\t\n\r\v\f":
+        if ch.isspace():
             out.append(" ")
         elif unicodedata.category(ch) not in _HIDDEN_CATEGORIES:
             out.append(ch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import ipaddress
 import re
+import socket
 import time
 from typing import NamedTuple
 
@@ -85,9 +86,13 @@ def ip_text(text: str) -> str | None:
     """A textual IP address, normalised as the local view writes it; None when it is not one."""
     address = text.split("%", 1)[0]  # an interface scope (fe80::1%eth0, 127.0.0.53%lo)
     try:
-        return str(ipaddress.ip_address(address))
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return None
+    if parsed.version == 4:
+        return str(parsed)
+    # inet_ntop, as the local view writes it: ::ffff:10.0.0.1, not ::ffff:a00:1.
+    return socket.inet_ntop(socket.AF_INET6, parsed.packed)
 
 
 def port_number(text: str) -> int | None:
