@@ -24,6 +24,8 @@ REQUIRED_RESOURCES = (
     "ui/scan_dialog.ui",
     "ui/activity_panel.ui",
     "ui/watch_panel.ui",
+    "ui/host_selector.ui",
+    "ui/add_host_dialog.ui",
     "assets/iana_ports.json",
     "assets/revoked_serials.txt",
     "assets/icons/portie.svg",

@@ -102,6 +102,7 @@ class SshServer:
 
     namespace: str
     host_link: str
+    peer_link: str
     address: str
     directory: Path
     config: Path
@@ -116,7 +117,7 @@ class SshServer:
         directory = Path(tempfile.mkdtemp(prefix="portie-sshd-"))
         net = _free_network()
         host_ip, ns_ip = (str(a) for a in list(net.hosts())[:2])
-        server = cls(name, host_link, ns_ip, directory, directory / "ssh_config")
+        server = cls(name, host_link, peer_link, ns_ip, directory, directory / "ssh_config")
         try:
             _ip("netns", "add", name)
             _ip("link", "add", host_link, "type", "veth", "peer", "name", peer_link)
@@ -264,6 +265,10 @@ Host *
             return len(psutil.Process(self.proc.pid).children())
         except psutil.Error:
             return 0
+
+    def set_link(self, up: bool) -> None:
+        """Bring the host's end of the link down (packets vanish, nothing answers) or up."""
+        _ip("-n", self.namespace, "link", "set", self.peer_link, "up" if up else "down")
 
     # -- the remote side ------------------------------------------------------------------------
     def listen(self, specs=None, **kwargs) -> ChildListener:
