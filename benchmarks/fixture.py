@@ -112,9 +112,11 @@ class SocketFixture:
 
     @classmethod
     def start(cls, sockets: int, lifetime: float = DEFAULT_LIFETIME_S,
-              churn: float = 0.0) -> SocketFixture:  # fmt: skip
-        argv = [sys.executable, "-m", "benchmarks.fixture", "--sockets", str(sockets),
-                "--lifetime", str(lifetime), "--churn", str(churn)]  # fmt: skip
+              churn: float = 0.0, prefix: list[str] | None = None) -> SocketFixture:  # fmt: skip
+        """Start the child; ``prefix`` runs it through a command that execs it (``ip netns
+        exec NS``: the sockets of another network namespace)."""
+        argv = [*(prefix or []), sys.executable, "-m", "benchmarks.fixture", "--sockets",
+                str(sockets), "--lifetime", str(lifetime), "--churn", str(churn)]  # fmt: skip
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)  # fmt: skip

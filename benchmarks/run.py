@@ -35,6 +35,7 @@ BENCHMARKS = {
     "idle-cpu": ("benchmarks.app_process", "run_idle_cpu", "CPU while idle-refreshing"),
     "memory": ("benchmarks.ui", "run_memory", "resident memory with 10,000 rows"),
     "scan": ("benchmarks.bench_scan", "run", "full loopback scan vs nmap"),
+    "remote": ("benchmarks.bench_remote", "run", "a remote host's refresh over SSH"),
 }
 
 

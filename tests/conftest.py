@@ -57,12 +57,12 @@ def licensed(config_dir):
 @pytest.fixture(scope="session")
 def ssh_server():
     """An OpenSSH server in a network namespace of its own, for the whole session."""
-    from tests.sshd import SshServer, missing_requirements
+    from tests.sshd import TestSshServer, missing_requirements
 
     reason = missing_requirements()
     if reason:
         pytest.fail(f"No sshd for the remote-host tests: {reason}.")
-    server = SshServer.start()
+    server = TestSshServer.start()
     yield server
     server.stop()
 

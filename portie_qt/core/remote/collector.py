@@ -30,6 +30,7 @@ from portie_qt.core.remote.ss import parse_ss
 COLLECT_TIMEOUT_S = 30.0
 BACKOFF_MAX_S = 60.0
 METHODS = ("portie", "ss", "lsof")
+_GROUP = "collect"  # the session's name for this collector's commands (see `cancel`)
 
 # {m} is the per-run marker. `out=$(…)` keeps a broken remote Portie from hiding ss.
 _SCRIPT = """export LC_ALL=C
@@ -201,7 +202,7 @@ class RemoteCollector:
             raise HostDisconnected(self._reason, self._retry_at - now)
         marker = f"@@portie-{secrets.token_hex(8)}"
         try:
-            answer = self.session.run(collect_script(marker), COLLECT_TIMEOUT_S)
+            answer = self.session.run(collect_script(marker), COLLECT_TIMEOUT_S, _GROUP)
             method, system, uid, sockets, owners = parse_answer(
                 answer.stdout, marker, self.host_name
             )
@@ -221,8 +222,9 @@ class RemoteCollector:
         self._retry_at = 0.0
 
     def cancel(self) -> None:
-        """Stop a collection in flight (it raises `HostDisconnected`)."""
-        self.session.cancel()
+        """Stop a collection in flight (it raises `HostDisconnected`); a terminate or a
+        details read running on the same connection goes on."""
+        self.session.cancel(_GROUP)
 
     def close(self) -> None:
         self.session.close()

@@ -141,8 +141,9 @@ class SshSession:
     """Runs scripts on one host through one multiplexed OpenSSH connection.
 
     ``run`` may be called from several threads at once (a refresh and a terminate);
-    ``cancel`` kills the ssh processes in flight (by their PIDs) so a worker can stop at
-    once; ``close`` ends the master connection.
+    ``cancel(group)`` kills the ssh processes in flight for one group of callers (by their
+    PIDs) so a refresh loop can stop at once without cutting off a terminate; ``close``
+    ends the master connection.
     """
 
     def __init__(
@@ -151,7 +152,7 @@ class SshSession:
         self.address = address
         self.name = name or address.text
         self.config = config if config is not None else ssh_config_file()
-        self._running: set[subprocess.Popen] = set()
+        self._running: dict[subprocess.Popen, str] = {}  # ssh process -> its caller's group
         self._lock = threading.Lock()
 
     def _options(self) -> list[str]:
@@ -188,9 +189,11 @@ class SshSession:
             raise RemoteError(ssh_missing_sentence())
         return [ssh, *self._options(), *self.address.ssh_arguments(), *remote]
 
-    def run(self, script: str, timeout: float) -> Answer:
+    def run(self, script: str, timeout: float, group: str = "") -> Answer:
         """Run ``script`` with ``sh -s`` on the host; `LoginError` when ssh cannot log in,
-        `RemoteError` when the host does not answer within ``timeout`` seconds."""
+        `RemoteError` when the host does not answer within ``timeout`` seconds.
+
+        ``group`` names the caller for `cancel` ("" is never cancelled)."""
         argv = self.argv("sh", "-s")
         try:
             proc = subprocess.Popen(
@@ -201,7 +204,7 @@ class SshSession:
                 f"ssh could not start ({exc.strerror}): {ssh_missing_sentence()}"
             ) from None
         with self._lock:
-            self._running.add(proc)
+            self._running[proc] = group
         try:
             out, err = proc.communicate(script.encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -213,7 +216,7 @@ class SshSession:
             ) from None
         finally:
             with self._lock:
-                self._running.discard(proc)
+                self._running.pop(proc, None)
         stderr = err.decode("utf-8", "replace")
         if proc.returncode == SSH_FAILED:
             raise LoginError(login_problem(stderr, self.name, self.address))
@@ -221,10 +224,10 @@ class SshSession:
             raise RemoteError(f"The connection to {self.name} was stopped.")
         return Answer(proc.returncode, out.decode("utf-8", "replace"), stderr)
 
-    def cancel(self) -> None:
-        """Kill the ssh commands in flight (their callers get a `RemoteError`)."""
+    def cancel(self, group: str) -> None:
+        """Kill ``group``'s ssh commands in flight (their callers get a `RemoteError`)."""
         with self._lock:
-            running = list(self._running)
+            running = [proc for proc, owner in self._running.items() if owner == group]
         for proc in running:
             with contextlib.suppress(OSError):
                 proc.kill()
