@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import itertools
 import json
 import os
 import random
@@ -50,6 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 NETNS_EXEC = ("ip", "netns", "exec")
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _START_TIMEOUT_S = 20.0
+_SERIAL = itertools.count()
 
 
 def missing_requirements() -> str:
@@ -111,7 +113,7 @@ class SshServer:
     # -- building ---------------------------------------------------------------------------
     @classmethod
     def start(cls) -> SshServer:
-        tag = f"{os.getpid() % 10_000_000}"
+        tag = f"{os.getpid()}{next(_SERIAL) % 10}"  # a second server in one process too
         name, host_link, peer_link = f"ptssh{tag}", f"pts{tag}h", f"pts{tag}n"
         directory = Path(tempfile.mkdtemp(prefix="portie-sshd-"))
         net = _free_network()

@@ -94,3 +94,14 @@ def test_missing_tool_says_how_to_install():
     assert missing_tool("sh") == ""
     message = missing_tool("portie-no-such-tool")
     assert "not installed" in message and message.endswith(".")
+
+
+@pytest.mark.netns
+def test_remote_benchmark_measures_a_real_host_and_its_references():
+    from benchmarks import bench_remote
+
+    times = bench_remote.measure(rounds=1, sockets=SMALL)
+    for name in ("remote_cpu", "local_cpu", "first_rows", "ssh_ss"):
+        assert times[name] and sum(times[name]) > 0, name
+    assert times["rows"][0] >= SMALL  # the host's fixture, plus its sshd and our login
+    assert len(times["remote_cpu"]) == len(times["local_cpu"]) == 4
