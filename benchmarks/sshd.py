@@ -11,7 +11,9 @@ The failing aliases log in as other users than root: OpenSSH shares one connecti
 Two ports, two remote setups (``Match LocalPort`` in the sshd config):
 - ``ALIAS`` (port 22): a PATH with system tools only, so Portie reads ``ss`` and ``ps``;
 - ``ALIAS_PORTIE`` (port 2222): a PATH with a ``portie`` command (this checkout), so
-  Portie reads ``portie --list --json``.
+  Portie reads ``portie --list --json``;
+- ``ALIAS_SUDO`` (port 2223): a PATH whose ``sudo`` writes what it was asked to run to
+  ``sudo.log`` (then runs it), so a test can see whether Portie used sudo.
 Both reset PATH after the login shell has run its dotfiles, so the remote tools do not
 depend on the machine's root profile (pyenv and the like).
 
@@ -46,7 +48,8 @@ ALIAS_PORTIE = "portie-remote-portie"
 ALIAS_WRONG_KEY = "portie-remote-wrong-key"
 ALIAS_UNKNOWN_HOST_KEY = "portie-remote-unknown-host-key"
 ALIAS_NO_SERVER = "portie-remote-no-server"
-PORT, PORT_PORTIE, PORT_CLOSED = 22, 2222, 2299
+ALIAS_SUDO = "portie-remote-sudo"
+PORT, PORT_PORTIE, PORT_SUDO, PORT_CLOSED = 22, 2222, 2223, 2299
 REPO = Path(__file__).resolve().parent.parent
 NETNS_EXEC = ("ip", "netns", "exec")
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -143,6 +146,7 @@ class SshServer:
         (d / "authorized_keys").write_text(user_key + "\n")
         (d / "known_hosts").write_text(
             f"{self.address} {host_key}\n[{self.address}]:{PORT_PORTIE} {host_key}\n"
+            f"[{self.address}]:{PORT_SUDO} {host_key}\n"
         )
         bin_dir = d / "bin"
         bin_dir.mkdir()
@@ -151,11 +155,18 @@ class SshServer:
             f'#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m portie_qt "$@"\n'
         )
         wrapper.chmod(0o755)
+        sudo_dir = d / "sudo-bin"
+        sudo_dir.mkdir()
+        sudo = sudo_dir / "sudo"
+        sudo.write_text(f'#!/bin/sh\necho "$*" >> {d / "sudo.log"}\n'
+                        f'[ "$1" = -n ] && shift\nexec "$@"\n')  # fmt: skip
+        sudo.chmod(0o755)
         forced = '"$SSH_ORIGINAL_COMMAND"'
         (d / "sshd_config").write_text(f"""\
 ListenAddress {self.address}
 Port {PORT}
 Port {PORT_PORTIE}
+Port {PORT_SUDO}
 HostKey {d / "host_key"}
 PidFile none
 UsePAM no
@@ -173,6 +184,8 @@ Match LocalPort {PORT}
   ForceCommand env PATH={_SYSTEM_PATH} /bin/sh -c {forced}
 Match LocalPort {PORT_PORTIE}
   ForceCommand env PATH={bin_dir}:{_SYSTEM_PATH} /bin/sh -c {forced}
+Match LocalPort {PORT_SUDO}
+  ForceCommand env PATH={sudo_dir}:{_SYSTEM_PATH} /bin/sh -c {forced}
 """)
         self.config.write_text(f"""\
 Host {ALIAS}
@@ -181,6 +194,9 @@ Host {ALIAS}
 Host {ALIAS_PORTIE}
   HostName {self.address}
   Port {PORT_PORTIE}
+Host {ALIAS_SUDO}
+  HostName {self.address}
+  Port {PORT_SUDO}
 Host {ALIAS_WRONG_KEY}
   HostName {self.address}
   Port {PORT}
@@ -237,6 +253,11 @@ Host *
                 return
             time.sleep(0.05)
         raise RuntimeError(f"sshd did not accept connections within {_START_TIMEOUT_S:.0f} s")
+
+    def sudo_log(self) -> str:
+        """What the ``ALIAS_SUDO`` host's sudo was asked to run, one line per use."""
+        path = self.directory / "sudo.log"
+        return path.read_text() if path.exists() else ""
 
     def accepting(self) -> bool:
         with contextlib.suppress(OSError), socket.create_connection((self.address, PORT), 0.5):

@@ -6,6 +6,7 @@ from benchmarks.sshd import (  # noqa: F401 (the names the tests use)
     ALIAS,
     ALIAS_NO_SERVER,
     ALIAS_PORTIE,
+    ALIAS_SUDO,
     ALIAS_UNKNOWN_HOST_KEY,
     ALIAS_WRONG_KEY,
     SshServer,

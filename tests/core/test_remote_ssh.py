@@ -24,6 +24,7 @@ from tests.sshd import (
     ALIAS,
     ALIAS_NO_SERVER,
     ALIAS_PORTIE,
+    ALIAS_SUDO,
     ALIAS_UNKNOWN_HOST_KEY,
     ALIAS_WRONG_KEY,
 )
@@ -224,3 +225,18 @@ def test_portie_list_host_with_a_failed_login_prints_one_sentence(remote):
     assert done.stdout == ""
     [line] = done.stderr.splitlines()
     assert line.startswith(f"portie: {ALIAS_WRONG_KEY} refused the login") and line.endswith(".")
+
+
+def test_sudo_is_used_only_on_a_host_where_the_user_allowed_it(remote):
+    for allowed in (False, True):
+        child = remote.listen([("tcp", "0.0.0.0", 0)])
+        host = RemoteHost(ALIAS_SUDO, sudo=allowed)
+        try:
+            [endpoint] = _listening(host.collector.collect(), child.port)
+            outcome = host.processes.terminate(Target(endpoint.pid, endpoint.create_time))
+        finally:
+            host.close()
+        assert outcome.result is Result.TERMINATED, outcome.message
+        assert child.proc.wait(10) is not None
+        used = f"-n kill -s TERM {endpoint.pid}" in remote.sudo_log()
+        assert used is allowed

@@ -67,16 +67,28 @@ def test_an_added_host_shows_its_own_ports_owners_details_and_activity(
     assert f"PID {there.pid}" in window.details.view.toPlainText()
 
     # The activity log records the host's changes, and says which host.
-    with qtbot.waitSignal(window.watch.events_recorded, timeout=20000) as recorded:
-        newcomer = remote.listen([("tcp", "0.0.0.0", 0)])
-    messages = [event.message for event in recorded.args[0]]
-    assert any(m.startswith(f"{ALIAS}: ") and f"port {newcomer.port}" in m for m in messages)
+    logged: list = []
+    window.watch.events_recorded.connect(logged.extend)
+    newcomer = remote.listen([("tcp", "0.0.0.0", 0)])
+    started = f"{ALIAS}: "
+
+    def newcomer_logged() -> bool:
+        return any(e.message.startswith(started) and e.port == newcomer.port for e in logged)
+
+    qtbot.waitUntil(newcomer_logged, timeout=20000)
+
+    # A watched port is watched on the host shown.
+    assert window.watch.watch_port(str(there.port)) == ""
+    qtbot.waitUntil(lambda: window.watch.watched.status_text(there.port).startswith("in use"),
+                    timeout=15000)  # fmt: skip
+    assert window.watch.watched.status(there.port).owners[0][0] == there.pid
 
     # Back to this computer: its own rows, none of the host's.
     window.hosts.select("")
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=local.pid)), timeout=10000)
     assert not rows_for(window, pid=there.pid)
     assert window.hosts.combo.currentText() == THIS_COMPUTER
+    qtbot.waitUntil(lambda: window.watch.watched.status_text(there.port) == "free", timeout=10000)
 
 
 def test_a_host_that_drops_shows_disconnected_and_comes_back(qtbot, window, remote):
