@@ -178,7 +178,7 @@ def test_a_failed_login_says_why_and_how_to_fix_it_in_one_sentence(remote, alias
     reason = caught.value.reason
     assert reason.startswith(alias) and words in reason
     assert reason.endswith(".") and ". " not in reason and "\n" not in reason
-    assert str(caught.value) == f"{reason} Portie tries again in 1 s."
+    assert str(caught.value) == f"{reason[:-1]} (Portie tries again in 1 s)."
 
 
 def test_a_host_that_drops_is_retried_with_back_off_and_comes_back(remote, host):

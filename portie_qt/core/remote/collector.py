@@ -59,7 +59,7 @@ class HostDisconnected(RemoteError):
         self.reason = reason
         self.retry_in = retry_in
         wait = max(1, math.ceil(retry_in))
-        super().__init__(f"{reason} Portie tries again in {wait} s.")
+        super().__init__(f"{reason.rstrip('.')} (Portie tries again in {wait} s).")
 
 
 def backoff(failures: int) -> float:
