@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QMenu, QToolButton, QWidget
 
+from portie_qt import style
 from portie_qt.add_host_dialog import AddHostDialog
 from portie_qt.core.remote import HostError, RemoteHost, parse_host
 from portie_qt.jobs import background_pool, run_in_pool
@@ -53,8 +54,15 @@ class HostSelector(QObject):
         self.combo: QComboBox = child(self.widget, QComboBox, "hostCombo")
         button = child(self.widget, QToolButton, "hostMenuButton")
         menu = QMenu(button)
+        self.menu_action = QAction("Hosts", button, objectName="actionHosts")
+        self.menu_action.setToolTip(button.toolTip())
+        self.menu_action.setMenu(menu)
+        style.set_action_icon(self.menu_action, "host")
+        button.setDefaultAction(self.menu_action)
+        button.setToolButtonStyle(style.TOOL_BUTTON_STYLE)
         self.add_action = menu.addAction("&Add Host…", self.open_add_dialog)
         self.add_action.setObjectName("actionAddHost")
+        style.set_action_icon(self.add_action, "host")
         self.sudo_action = QAction("Allow &sudo for Terminate/Kill on This Host", menu)
         self.sudo_action.setObjectName("actionHostSudo")
         self.sudo_action.setCheckable(True)
@@ -62,7 +70,6 @@ class HostSelector(QObject):
         menu.addAction(self.sudo_action)
         self.remove_action = menu.addAction("&Remove This Host", self._on_remove_triggered)
         self.remove_action.setObjectName("actionRemoveHost")
-        button.setMenu(menu)
         self._fill()
         self.combo.currentIndexChanged.connect(self._on_combo_current_index_changed)
         loop.refreshed.connect(self._on_loop_refreshed)
