@@ -79,8 +79,9 @@ def test_an_added_host_shows_its_own_ports_owners_details_and_activity(
 
     # A watched port is watched on the host shown.
     assert window.watch.watch_port(str(there.port)) == ""
-    qtbot.waitUntil(lambda: window.watch.watched.status_text(there.port).startswith("in use"),
-                    timeout=15000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: window.watch.watched.status_text(there.port).startswith("in use"), timeout=15000
+    )
     assert window.watch.watched.status(there.port).owners[0][0] == there.pid
 
     # Back to this computer: its own rows, none of the host's.
@@ -154,3 +155,47 @@ def test_remote_terminate_stops_the_right_process_after_confirmation(
     assert target.proc.wait(10) is not None
     assert bystander.alive()
     qtbot.waitUntil(lambda: not rows_for(window, pid=target.pid), timeout=15000)
+
+
+def test_the_add_dialog_says_what_is_wrong_before_saving_anything(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from portie_qt.core.remote.address import SSH_CONFIG_ENV
+
+    dialog = window.hosts.open_add_dialog()
+    dialog.host_edit.setText("-oProxyCommand=evil")
+    dialog.ok_button.click()
+    assert "is not a host name" in dialog.message_label.text()
+    broken = tmp_path / "ssh_config"
+    broken.write_text("Host *\n  NoSuchOption yes\n")
+    monkeypatch.setenv(SSH_CONFIG_ENV, str(broken))
+    dialog.host_edit.setText("staging")
+    dialog.ok_button.click()
+    qtbot.waitUntil(
+        lambda: "Bad configuration option" in dialog.message_label.text(), timeout=10000
+    )
+    assert dialog.isVisible() and dialog.ok_button.isEnabled()
+    assert window.hosts.names == [] and window.hosts.current == ""
+    assert read_str_list(window.settings, HOSTS_KEY, 10) == []
+    dialog.reject()
+
+
+def test_stored_hosts_are_read_back_and_junk_is_dropped(qtbot, config_dir):
+    from portie_qt.app import create_main_window
+    from portie_qt.settings import open_settings
+
+    settings, _notice = open_settings()
+    settings.setValue(HOSTS_KEY, ["staging", "bad host", "pi@192.0.2.7:2222", "staging"])
+    settings.setValue(SUDO_KEY, ["pi@192.0.2.7:2222", "not-listed"])
+    settings.sync()
+    window = create_main_window(start=False)
+    qtbot.addWidget(window)
+    try:
+        assert window.hosts.names == ["staging", "pi@192.0.2.7:2222"]
+        texts = [window.hosts.combo.itemText(i) for i in range(window.hosts.combo.count())]
+        assert texts == [THIS_COMPUTER, "staging", "pi@192.0.2.7:2222"]
+        assert window.hosts.host("pi@192.0.2.7:2222").sudo
+        assert not window.hosts.host("staging").sudo
+    finally:
+        window.close()
+        window.loop.stop()
