@@ -196,9 +196,13 @@ def _endpoint_like(real, **changes):
 def _a_real_connection(spawn_listener):
     child = spawn_listener([("tcp", "127.0.0.1", 0)])
     with socket.create_connection(("127.0.0.1", child.port), timeout=5) as conn:
-        local_port = conn.getsockname()[1]
-        snap = _collect_until(lambda s: any(e.local_port == local_port for e in s.endpoints))
-    return next(e for e in snap.endpoints if e.local_port == local_port)
+        local = conn.getsockname()
+
+        def ours(e) -> bool:  # this very socket: other programs may use the same port number
+            return (e.local_address, e.local_port, e.remote_port) == (*local, child.port)
+
+        snap = _collect_until(lambda s: any(ours(e) for e in s.endpoints))
+    return next(e for e in snap.endpoints if ours(e))
 
 
 def test_passing_states_are_not_churn(spawn_listener):
