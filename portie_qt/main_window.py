@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self._show_counts(counts, refresh.listening)
         limited = refresh.snapshot.notice if refresh.snapshot.limited else ""
         self.status.set_notice("refresh", refresh.error or limited)
+        self.status.set_notice("containers", refresh.containers_notice)
         self._show_refreshed()
         self.details.on_refresh(refresh.diff, self.ports.current())
         if not refresh.error:

@@ -79,8 +79,39 @@ def _in_use_html(in_use: list[Endpoint]) -> str:
     return f"<p style='margin-bottom:0'><b>In use on this machine now:</b></p><ul>{items}</ul>"
 
 
+def container_html(container) -> str:
+    """The container that owns a port: name, compose project, image, status, id."""
+    compose = f"{container.project}/{container.service or '?'}" if container.project else None
+    rows = [
+        _row("Image", container.image),
+        _row("Compose", compose),
+        _row("Status", container.status or container.state),
+        _row("Id", container.short_id),
+    ]
+    return (
+        f"<h3 style='margin-bottom:2px'>{_esc(container.engine)} container "
+        f"{_esc(container.name)}</h3><table>{''.join(rows)}</table>"
+        "<p>Stop or restart the container to free the port; stopping the engine's helper "
+        "below would break the engine while the container keeps running.</p>"
+    )
+
+
 def process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
-    """The owning process. ``details`` is a ProcessDetails, None (loading) or a sentence."""
+    """The owning process (after its container, when one owns the port). ``details`` is a
+    ProcessDetails, None (loading) or a sentence."""
+    if endpoint.container is None:
+        return _process_html(endpoint, details, others)
+    head = container_html(endpoint.container)
+    if endpoint.pid is None and endpoint.state != LISTEN:
+        return head + (
+            "<h3>No process on this machine holds it</h3><p>The container engine forwards "
+            "this port with firewall rules: a program here can still bind it, but "
+            "connections go to the container.</p>"
+        )
+    return head + "<hr>" + _process_html(endpoint, details, others)
+
+
+def _process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
     if endpoint.pid is None:
         if endpoint.state == LISTEN:
             return "<h3>Owner hidden</h3><p>This socket belongs to another user's process.</p>"

@@ -52,6 +52,8 @@ def _display(endpoint: Endpoint, column: int):
     if column == PID:
         return "" if endpoint.pid is None else str(endpoint.pid)
     if column == PROCESS:
+        if endpoint.container is not None:
+            return endpoint.container.owner
         if endpoint.process:
             return endpoint.process
         return "(hidden)" if endpoint.pid is None and endpoint.state == LISTEN else ""
@@ -221,6 +223,13 @@ def _tooltip(endpoint: Endpoint) -> str:
         if endpoint.passing_by
         else ""
     )
+    if endpoint.container is not None:
+        if endpoint.pid is not None:
+            owner = f"{endpoint.container.owner}, held on the host by {owner}"
+        elif endpoint.state == LISTEN:
+            owner = f"{endpoint.container.owner}, held on the host by a hidden process"
+        else:
+            owner = f"{endpoint.container.owner}; no host process holds it"
     return (
         f"{endpoint.protocol.upper()} {endpoint.local} — {endpoint.state}\n"
         f"{service}\n{band.title} port ({band.span[0]}–{band.span[1]}): {band.usually}"

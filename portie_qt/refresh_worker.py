@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
+from portie_qt.core.containers import ContainerOwners
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
@@ -35,6 +36,7 @@ class Refresh:
     requested: bool = False  # asked for (first refresh, Refresh Now), not the timer
     epoch: int = 0  # the worker's epoch when it collected (see `RefreshWorker.restart`)
     connection: str = ""  # remote hosts: CONNECTING, CONNECTED or DISCONNECTED
+    containers_notice: str = ""  # why container owners cannot be shown ('' says nothing)
 
 
 CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
@@ -63,6 +65,8 @@ class RefreshWorker(QThread):
         self._epoch = 0
         self.collector = collector if collector is not None else Collector()
         self.host = getattr(self.collector, "host_name", "")  # "" for this computer
+        # This computer's container engine names the owners of its published ports.
+        self.containers = None if self.host else ContainerOwners()
 
     # -- called from the UI thread ----------------------------------------------------
     def set_interval_ms(self, interval_ms: int) -> None:
@@ -131,6 +135,8 @@ class RefreshWorker(QThread):
             epoch, previous = self._epoch, self._previous
         try:
             snapshot = self.collector.collect()
+            if self.containers is not None:  # asked here, once per refresh, off the UI thread
+                snapshot = self.containers.annotate(snapshot)
         except Exception as exc:
             # Keep the last good rows on screen and say what went wrong.
             if isinstance(exc, RemoteError):
@@ -158,5 +164,7 @@ class RefreshWorker(QThread):
         listening = sum(1 for e in snapshot.endpoints if e.listening)
         if self._stopping:
             return
+        notice = self.containers.notice if self.containers is not None else ""
         self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
-                                    requested, epoch, connection if self.host else ""))  # fmt: skip
+                                    requested, epoch, connection if self.host else "",
+                                    notice))  # fmt: skip

@@ -10,8 +10,17 @@ import argparse
 import sys
 import time
 
-from portie_qt.commands._common import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, port_argument
+from portie_qt.commands._common import (
+    EXIT_FAILURE,
+    EXIT_LOCKED,
+    EXIT_OK,
+    port_argument,
+    terminal_text,
+)
+from portie_qt.core import containers as containers_
 from portie_qt.core import process_control
+from portie_qt.core.containers import Container
+from portie_qt.core.engine import EngineError
 from portie_qt.core.process_control import Result, Target
 
 # A port can stay listed for a moment after its owner exits, while the kernel tears
@@ -38,7 +47,28 @@ def _describe(target: Target, port: int) -> str:
     others = [p.label for p in target.listening_ports if p.port != port]
     if others:
         lines.append(f"  It also listens on: {', '.join(others)}")
-    return "\n".join(lines)
+    return "\n".join(terminal_text(line) for line in lines)
+
+
+def _describe_container(container: Container, port: int, helpers: list[str]) -> str:
+    lines = [f"Port {port} is held by {containers_.describe(container)}."]
+    if helpers:
+        lines.append(f"  On the host: {', '.join(sorted(set(helpers)))}")
+    return "\n".join(terminal_text(line) for line in lines)
+
+
+def _question(verb: str, boxes: list[Container], targets: list[Target]) -> str:
+    """One question for everything that holds the port, the window's words for a container."""
+    if boxes and not targets and len(boxes) == 1:
+        return containers_.question(boxes[0], "stop" if verb == "Stop" else "kill")
+    parts = []
+    if boxes:
+        parts.append(f"container {boxes[0].label}" if len(boxes) == 1
+                     else f"these {len(boxes)} containers")  # fmt: skip
+    if targets:
+        parts.append(("the process" if boxes else "it") if len(targets) == 1
+                     else f"these {len(targets)} processes")  # fmt: skip
+    return terminal_text(f"{verb} {' and '.join(parts)}?")
 
 
 def _confirmed(question: str) -> bool:
@@ -59,6 +89,25 @@ def _released(port: int, protocol: str) -> bool:
     return True
 
 
+def _stop_containers(boxes: list[Container], kill: bool, owners) -> bool:
+    """Stop each container through the engine (``kill``: no grace); True when all stopped."""
+    ok = True
+    for box in boxes:
+        try:
+            if kill:
+                containers_.engine.stop(owners.view.where, box.id, grace=0)
+                message = f"Killed container {box.label}."
+            else:
+                message = containers_.act(box, "stop", owners.view.where)
+        except EngineError as exc:
+            ok = False
+            print(terminal_text(f"Container {box.label} was not stopped: {exc}"),
+                  file=sys.stderr)  # fmt: skip
+            continue
+        print(terminal_text(message))
+    return ok
+
+
 def run(args: argparse.Namespace) -> int:
     from portie_qt.core.license import LOCKED_MESSAGE, is_unlocked
 
@@ -67,8 +116,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     port, protocol = args.port, "udp" if args.udp else "tcp"
     shown = f"{protocol.upper()} port {port}" if args.udp else f"Port {port}"
-    targets = process_control.processes_on_port(port, protocol)
-    if not targets:
+    from portie_qt.core.collector import collect
+
+    owners = containers_.ContainerOwners()
+    held = [
+        e
+        for e in owners.annotate(collect()).endpoints
+        if e.local_port == port and e.protocol == protocol and e.listening
+    ]
+    boxes = list(dict.fromkeys(e.container for e in held if e.container is not None))
+    targets = [
+        process_control.describe(t.pid, t.create_time)
+        for t in process_control.targets_for(e for e in held if e.container is None)
+    ]
+    if not targets and not boxes:
+        if owners.notice:
+            print(f"Note: {owners.notice}", file=sys.stderr)
         if process_control.port_in_use(port, protocol):
             print(
                 f"{shown} is in use, but the process holding it is hidden from this account; "
@@ -79,14 +142,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"{shown} is already free.")
         return EXIT_OK
 
+    engine_held = [t for t in targets if containers_.engine_process(t.name)]
+    for target in engine_held:
+        print(terminal_text(process_control.engine_refusal(target)), file=sys.stderr)
+    targets = [t for t in targets if t not in engine_held]
+    if not targets and not boxes:
+        if owners.notice:
+            print(f"Note: {owners.notice}", file=sys.stderr)
+        return EXIT_FAILURE
+    for box in boxes:
+        helpers = [f"{e.process} (PID {e.pid})" for e in held if e.container == box and e.pid]
+        print(_describe_container(box, port, helpers))
     for target in targets:
         print(_describe(target, port))
     verb = "Kill" if args.kill else "Stop"
-    what = "it" if len(targets) == 1 else f"these {len(targets)} processes"
-    if not args.yes and not _confirmed(f"{verb} {what}?"):
+    if not args.yes and not _confirmed(_question(verb, boxes, targets)):
         print("Nothing was done.")
         return EXIT_FAILURE
 
+    stopped_all = _stop_containers(boxes, args.kill, owners)
     act = process_control.kill if args.kill else process_control.terminate
     for target in targets:
         outcome = act(target)
@@ -95,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         if outcome.result is Result.STILL_RUNNING and not args.kill:
             print(f"Run `portie free {port} --kill` to force it.", file=stream)
 
-    if _released(port, protocol):
+    if _released(port, protocol) and stopped_all:
         print(f"{shown} is free now.")
         return EXIT_OK
     print(f"{shown} is still in use.", file=sys.stderr)

@@ -10,12 +10,22 @@ import argparse
 import sys
 
 from portie_qt.commands._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, format_table
+from portie_qt.core.containers import compose_label
 from portie_qt.core.export import endpoint_rows, json_text
 from portie_qt.core.ports import address_text
 from portie_qt.core.text import plain
 
 HEADERS = ("PROTO", "LOCAL", "PORT", "REMOTE", "STATE", "PID", "PROCESS", "USER", "SERVICE",
            "RANGE")  # fmt: skip
+
+
+def _owner(row: dict) -> str:
+    """The PROCESS cell: the container when one owns the port, its helper in brackets."""
+    container = row.get("container")
+    if container is None:
+        return row["process"] or "?"
+    label = compose_label(container["name"], container["project"], container["service"])
+    return f"container {label}" + (f" [{row['process']}]" if row["process"] else "")
 
 
 def _cells(row: dict) -> list[str]:
@@ -29,7 +39,7 @@ def _cells(row: dict) -> list[str]:
         remote,
         row["state"],
         "" if row["pid"] is None else str(row["pid"]),
-        row["process"] or "?",
+        _owner(row),
         row["user"] or "?",
         row["service"],
         row["range"],
@@ -60,10 +70,14 @@ def run(args: argparse.Namespace) -> int:
         if status != EXIT_OK:
             print(f"portie: {snapshot}", file=sys.stderr)
             return status
+        notices = [snapshot.notice]
     else:
         from portie_qt.core.collector import collect
+        from portie_qt.core.containers import ContainerOwners
 
-        snapshot = collect()
+        owners = ContainerOwners()  # this computer's container engine, asked once
+        snapshot = owners.annotate(collect())
+        notices = [snapshot.notice, owners.notice]
     endpoints = [
         e
         for e in snapshot.endpoints
@@ -77,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(HEADERS, [_cells(row) for row in rows]))
     else:
         print("No matching ports.")
-    if snapshot.notice:
-        print(f"Note: {snapshot.notice}", file=sys.stderr)
+    for notice in notices:
+        if notice:
+            print(f"Note: {notice}", file=sys.stderr)
     return EXIT_OK

@@ -11,6 +11,9 @@ from portie_qt.core.reference import service_label
 
 LISTEN = "LISTEN"
 BOUND = "BOUND"  # a UDP socket with no peer: UDP's "listening"
+# A port a container publishes that no host socket holds (the engine's firewall rules
+# forward it): listening, as far as anyone connecting can tell.
+PUBLISHED = "PUBLISHED"
 # States of a connection that is on its way out or not yet up: shown muted.
 PASSING_STATES = frozenset(
     {"TIME_WAIT", "CLOSE_WAIT", "FIN_WAIT1", "FIN_WAIT2", "CLOSING", "LAST_ACK", "SYN_SENT",
@@ -38,6 +41,7 @@ class Endpoint(NamedTuple):
     process: str | None  # process name; None when the owner cannot be seen
     user: str | None
     create_time: float | None  # the owner's start time: guards against PID reuse
+    container: object | None = None  # the core.containers.Container that owns the port
 
     @property
     def band(self) -> Band:
@@ -49,7 +53,7 @@ class Endpoint(NamedTuple):
 
     @property
     def listening(self) -> bool:
-        return self.state in (LISTEN, BOUND)
+        return self.state in (LISTEN, BOUND, PUBLISHED)
 
     @property
     def passing_by(self) -> bool:
@@ -93,6 +97,7 @@ class Endpoint(NamedTuple):
             "user": self.user,
             "service": self.service,
             "range": self.band.value,
+            "container": None if self.container is None else self.container.as_dict(),
         }
 
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import psutil
 
+from portie_qt.core.containers import engine_process
 from portie_qt.core.platform import WINDOWS, WINDOWS_SYSTEM_PIDS, elevation, user_name
 from portie_qt.core.ports import address_text
 
@@ -309,9 +310,13 @@ def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outco
             f"PID {target.pid} now belongs to a different process ({now}, started "
             f"{_started(started)}); Portie did not signal it.",
         )
-    if target.name is None:
-        with contextlib.suppress(psutil.Error):  # messages fall back to "PID 1234"
-            target = replace(target, name=proc.name())
+    current = None
+    with contextlib.suppress(psutil.Error):  # messages fall back to "PID 1234"
+        current = proc.name()
+    if target.name is None and current is not None:
+        target = replace(target, name=current)
+    if engine_process(current):
+        return Outcome(target, Result.REFUSED, engine_refusal(target))
     if _kernel_thread(proc):
         return Outcome(
             target,
@@ -320,6 +325,16 @@ def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outco
             "so Portie did not try.",
         )
     return proc, target
+
+
+def engine_refusal(target: Target) -> str:
+    """Why Portie never signals a container engine's own process, and what to do instead."""
+    return (
+        f"{target.title} is part of the container engine: it holds ports for containers, "
+        "and stopping it would break the engine while the containers keep running, so "
+        "Portie did not signal it. Stop the container instead (Stop Container in Portie, "
+        "`portie free PORT`, or `docker stop NAME`)."
+    )
 
 
 def _exited(target: Target) -> Outcome:
