@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "license": "Activate, show or remove the license key",
     "scan": "Scan a host's TCP ports (paid)",
     "free": "Free a port by stopping the process that listens on it (paid)",
+    "why": "Explain why a port is busy, or that it is free",
 }
 
 

@@ -159,7 +159,7 @@ def look() -> EngineView:
     return EngineView(tuple(c for c in found if c is not None), where=where)
 
 
-def _cgroup_container(pid: int) -> str | None:
+def cgroup_container(pid: int) -> str | None:
     """The 64-hex container id in ``/proc/PID/cgroup``, if the process runs in one."""
     try:
         with open(f"/proc/{pid}/cgroup", encoding="ascii", errors="replace") as handle:
@@ -208,7 +208,7 @@ class ContainerOwners:
         if key not in self._cgroups:
             if len(self._cgroups) > 4096:
                 self._cgroups.clear()
-            self._cgroups[key] = _cgroup_container(pid)
+            self._cgroups[key] = cgroup_container(pid)
         return self._cgroups[key]
 
 
