@@ -137,7 +137,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.action_find)
         edit_menu.addSeparator()
-        edit_menu.addActions([rows.terminate, rows.kill, rows.confirm])
+        edit_menu.addActions([rows.terminate, rows.kill, rows.stop_container,
+                              rows.restart_container, rows.confirm])  # fmt: skip
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addActions([self.loop.refresh_action, self.loop.pause_action])
         self.view_menu.addMenu(self.loop.interval_menu(self))

@@ -1,9 +1,12 @@
-"""What the user can do with the selected rows: copy, open, look up, terminate, kill.
+"""What the user can do with the selected rows: copy, open, look up, ask why the port
+is busy, terminate, kill, stop or restart the owning container.
 
 `RowActions` owns the QActions (shared by the Edit menu and the right-click menu), keeps
 them enabled only when they apply, and runs them. Terminate and Kill are paid: they go
 through `Entitlements` and then `ProcessActions` (confirm, signal off the UI thread,
-offer Kill when Terminate did not work), on the host shown (`set_host`).
+offer Kill when Terminate did not work), on the host shown (`set_host`). Stop/Restart
+Container are paid too and go through `ContainerActions`; a container's port never
+offers to kill the engine's helper.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from portie_qt import style
 from portie_qt.confirm_dialog import KILL, TERMINATE
+from portie_qt.container_actions import RESTART, STOP, ContainerActions
 from portie_qt.core.endpoints import LISTEN, Endpoint
 from portie_qt.entitlements import Entitlements
 from portie_qt.ports_model import HEADERS
@@ -60,6 +64,7 @@ class RowActions(QObject):
         self.open_browser = self._action("&Open http://localhost:PORT", self.open_in_browser,
                                          "actionOpenBrowser")  # fmt: skip
         self.lookup = self._action("&Look Up This Port", self.lookup_current, "actionLookup")
+        self.why = self._action("&Why Is This Port Busy?", self.why_current, "actionWhy")
         self.terminate = self._action("&Terminate Process…", None, "actionTerminate", std.Delete)
         # Delete acts on the table's rows only, not while typing in the filter field.
         self.terminate.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -73,6 +78,14 @@ class RowActions(QObject):
         entitlements.bind_action(self.terminate, "process_control",
                                  lambda: self.stop_selected(TERMINATE))  # fmt: skip
         entitlements.bind_action(self.kill, "process_control", lambda: self.stop_selected(KILL))
+        self.stop_container = self._action("&Stop Container…", None, "actionStopContainer")
+        self.restart_container = self._action("&Restart Container…", None,
+                                              "actionRestartContainer")  # fmt: skip
+        entitlements.bind_action(self.stop_container, "process_control",
+                                 lambda: self.act_on_container(STOP))  # fmt: skip
+        entitlements.bind_action(self.restart_container, "process_control",
+                                 lambda: self.act_on_container(RESTART))  # fmt: skip
+        self.why_dialog = None  # made on first use
         self.confirm = QAction("&Confirm Before Stopping Processes", self)
         self.confirm.setObjectName("actionConfirmSignals")
         self.confirm.setCheckable(True)
@@ -87,6 +100,13 @@ class RowActions(QObject):
         )
         self.processes.acted.connect(self.stopped)
         self.processes.finished.connect(self._on_processes_finished)
+        self.containers = ContainerActions(
+            self,
+            allowed=lambda: entitlements.allows("process_control"),
+            confirm_enabled=self.confirm.isChecked,
+        )
+        self.containers.acted.connect(self.stopped)
+        self.containers.finished.connect(self._on_container_finished)
         entitlements.changed.connect(self.update)
         self._remote = False
         self.update()
@@ -112,8 +132,9 @@ class RowActions(QObject):
         self.update()
         menu = QMenu(parent)
         menu.setObjectName("rowMenu")
-        for action in (self.copy, self.copy_address, self.open_browser, self.lookup, None,
-                       self.terminate, self.kill):  # fmt: skip
+        for action in (self.copy, self.copy_address, self.open_browser, self.lookup, self.why,
+                       None, self.terminate, self.kill, self.stop_container,
+                       self.restart_container):  # fmt: skip
             if action is None:
                 menu.addSeparator()
             else:
@@ -127,12 +148,20 @@ class RowActions(QObject):
         has = endpoint is not None
         for action in (self.copy, self.copy_address, self.lookup):
             action.setEnabled(has)
+        # Why asks this computer's sockets and binds: not a remote host's rows.
+        self.why.setEnabled(has and not self._remote)
         self.open_browser.setEnabled(self._browsable(endpoint))
         if has:
             self.open_browser.setText(f"&Open http://localhost:{endpoint.local_port}")
-        owned = any(e.pid is not None for e in self._selected())
+        # A container's port is freed by stopping the container, never its engine helper.
+        owned = any(e.pid is not None and e.container is None for e in self._selected())
         self.terminate.setEnabled(owned)
         self.kill.setEnabled(owned)
+        container = endpoint.container if has else None
+        for action in (self.stop_container, self.restart_container):
+            action.setEnabled(container is not None)
+            action.setToolTip(f"{action.text().replace('&', '').rstrip('…')} "
+                              f"{container.label}" if container else "")  # fmt: skip
 
     # --- free actions ---------------------------------------------------------------------
 
@@ -163,13 +192,32 @@ class RowActions(QObject):
         endpoint = self._current()
         self.lookup_requested.emit(str(endpoint.local_port) if endpoint else "")
 
+    def why_current(self) -> None:
+        """Explain why the current row's port is busy, in a dialog of its own."""
+        endpoint = self._current()
+        if endpoint is None:
+            return
+        if self.why_dialog is None:
+            from portie_qt.why_dialog import WhyDialog  # loaded on first use
+
+            self.why_dialog = WhyDialog(self._table.window())
+        self.why_dialog.explain(endpoint.local_port, endpoint.protocol)
+        self.why_dialog.show()
+        self.why_dialog.raise_()
+
     # --- paid actions ---------------------------------------------------------------------
 
     def stop_selected(self, action: str) -> bool:
         """Terminate or kill the owners of the selected rows (each process once)."""
-        endpoints = [e for e in self._selected() if e.pid is not None]
+        selected = self._selected()
+        endpoints = [e for e in selected if e.pid is not None and e.container is None]
         if not endpoints:
-            self.message.emit("No process to stop: select a row with an owner.")
+            boxed = next((e.container for e in selected if e.container is not None), None)
+            if boxed is not None:
+                self.message.emit(f"That port belongs to container {boxed.label}: use Stop "
+                                  "Container instead.")  # fmt: skip
+            else:
+                self.message.emit("No process to stop: select a row with an owner.")
             return False
         return self.processes.request(endpoints, action, self._table.window())
 
@@ -179,6 +227,21 @@ class RowActions(QObject):
         self._entitlements.run_or_offer(
             "process_control", lambda: self.processes.request(endpoints, action, window)
         )
+
+    def act_on_container(self, action: str) -> bool:
+        """Stop or restart the container that owns the current row (paid, confirmed)."""
+        endpoint = self._current()
+        if endpoint is None or endpoint.container is None:
+            self.message.emit("No container owns this port.")
+            return False
+        return self.containers.request(endpoint.container, action, self._table.window())
+
+    @Slot(bool, str)
+    def _on_container_finished(self, ok: bool, text: str) -> None:
+        if ok:
+            self.message.emit(text)
+        else:
+            self.notice.emit(text)
 
     @Slot(bool)
     def _on_confirm_toggled(self, confirm: bool) -> None:

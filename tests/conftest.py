@@ -78,3 +78,42 @@ def remote(ssh_server, monkeypatch):
     yield ssh_server
     if ssh_server.proc is None:
         ssh_server.start_sshd()
+
+
+def docker_engine():
+    """A private Docker Engine for the session (benchmarks/docker_engine.py), stopped by
+    PID at the end. Tests that use it fail with a sentence where Docker cannot run."""
+    from benchmarks.docker_engine import EngineError, PrivateDockerEngine
+
+    try:
+        engine = PrivateDockerEngine.start()
+    except EngineError as exc:
+        pytest.fail(str(exc))
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture
+def docker(docker_engine, monkeypatch):
+    """The session's engine with its userland proxy on, as DOCKER_HOST; the containers a
+    test starts are removed after it."""
+    from tests.containers import TestContainers
+
+    docker_engine.restart(userland_proxy=True)
+    monkeypatch.setenv("DOCKER_HOST", docker_engine.host)
+    containers = TestContainers(docker_engine)
+    yield containers
+    containers.remove_all()
+
+
+@pytest.fixture
+def docker_no_proxy(docker_engine, monkeypatch):
+    """The same engine run again with ``--userland-proxy=false``: dockerd itself holds
+    published ports."""
+    from tests.containers import TestContainers
+
+    docker_engine.restart(userland_proxy=False)
+    monkeypatch.setenv("DOCKER_HOST", docker_engine.host)
+    containers = TestContainers(docker_engine)
+    yield containers
+    containers.remove_all()

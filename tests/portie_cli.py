@@ -31,3 +31,27 @@ def run_portie(
         cwd=cwd,
         env=env,
     )
+
+
+# nobody keeps only CAP_DAC_READ_SEARCH, to read this Python under /root (mode 700):
+# no CAP_NET_BIND_SERVICE, no write access, no look into other users' processes.
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--inh-caps=+dac_read_search",
+             "--ambient-caps=+dac_read_search"]  # fmt: skip
+
+
+def run_portie_as_nobody(
+    *args: str, groups: tuple[str, ...] = (), config_dir: Path, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """``portie ARGS`` as the user nobody (with supplementary ``groups``, else none), as
+    a user without root would run it. ``config_dir`` must be writable by nobody."""
+    group_args = [f"--groups={','.join(groups)}"] if groups else ["--clear-groups"]
+    env = {**os.environ, "PORTIE_CONFIG_DIR": str(config_dir), "HOME": str(config_dir)}
+    return subprocess.run(
+        [*AS_NOBODY, *group_args, sys.executable, "-m", "portie_qt", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env=env,
+    )

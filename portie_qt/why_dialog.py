@@ -1,0 +1,81 @@
+"""The "Why Is This Port Busy?" dialog: `core.why`'s explanation, as plain text.
+
+The explanation is worked out on the background pool (it reads every socket, asks the
+container engine and makes real test binds); the dialog only shows it. Every name in
+it comes from other programs, so it is shown as plain text, never as rich text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton
+
+from portie_qt import style
+from portie_qt.core import why
+from portie_qt.jobs import background_pool, run_in_pool
+from portie_qt.ui_loader import child, embed_form
+
+
+class WhyDialog(QDialog):
+    """Shows why one port is busy; `explain(port, protocol)` (re)fills it."""
+
+    explained = Signal(object)  # the core.why.Explanation now shown
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("WhyDialog")
+        self.setWindowTitle("Why Is This Port Busy?")
+        form = embed_form("why_dialog.ui", self, (6, 6, 6, 6))
+        self.headline: QLabel = child(form, QLabel, "headlineLabel")
+        self.details: QPlainTextEdit = child(form, QPlainTextEdit, "detailsView")
+        self.again: QPushButton = child(form, QPushButton, "againButton")
+        self.copy: QPushButton = child(form, QPushButton, "copyButton")
+        child(form, QDialogButtonBox, "buttons").rejected.connect(self.reject)
+        self.again.clicked.connect(self._on_again_clicked)
+        self.copy.clicked.connect(self._on_copy_clicked)
+        self.explanation: why.Explanation | None = None
+        self._asked: tuple[int, str] | None = None
+        self._generation = 0
+        self.resize(640, 420)
+
+    def explain(self, port: int, protocol: str = "tcp") -> None:
+        """Work out why ``port`` is busy, off the UI thread, and show it when ready."""
+        self._asked = (port, protocol)
+        self._generation += 1
+        generation = self._generation
+        self.setWindowTitle(f"Why Is Port {port} Busy?")
+        self.headline.setText(f"Checking {protocol.upper()} port {port}…")
+        style.set_tone(self.headline, "")
+        self.details.clear()
+        self.copy.setEnabled(False)
+        job = run_in_pool(background_pool(), why.explain, port, protocol)
+        job.finished.connect(lambda found: self._on_explained(generation, found))
+        job.failed.connect(lambda message: self._on_failed(generation, message))
+
+    def show_explanation(self, explanation: why.Explanation) -> None:
+        self.explanation = explanation
+        lines = explanation.lines()
+        self.headline.setText(lines[0])
+        self.details.setPlainText("\n".join(lines[1:]))
+        self.copy.setEnabled(True)
+        self.explained.emit(explanation)
+
+    def _on_explained(self, generation: int, explanation) -> None:
+        if generation == self._generation:  # an older request finishing late is dropped
+            self.show_explanation(explanation)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.headline.setText(f"Portie could not check the port: {message}")
+            style.set_tone(self.headline, "error")
+
+    @Slot()
+    def _on_again_clicked(self) -> None:
+        if self._asked is not None:
+            self.explain(*self._asked)
+
+    @Slot()
+    def _on_copy_clicked(self) -> None:
+        if self.explanation is not None:
+            QGuiApplication.clipboard().setText("\n".join(self.explanation.lines()))
