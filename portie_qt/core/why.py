@@ -156,8 +156,8 @@ def _time_wait(snapshot: Snapshot, port: int, protocol: str) -> list[Cause]:
     return [Cause("time_wait", (
         f"{waiting} closed {plural} on port {port} {'is' if waiting == 1 else 'are'} in "
         "TIME_WAIT: the kernel keeps them for about a minute after closing. A server that "
-        "sets SO_REUSEADDR (most do) can bind anyway; one that does not gets \"Address "
-        "already in use\" until they expire."
+        "sets SO_REUSEADDR (most do) can bind anyway when the program that left them set "
+        "it too; otherwise binding gets \"Address already in use\" until they expire."
     ), True)]  # fmt: skip
 
 
