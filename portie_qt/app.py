@@ -26,6 +26,7 @@ REQUIRED_RESOURCES = (
     "ui/watch_panel.ui",
     "ui/host_selector.ui",
     "ui/add_host_dialog.ui",
+    "ui/why_dialog.ui",
     "assets/iana_ports.json",
     "assets/revoked_serials.txt",
     "assets/icons/portie.svg",
