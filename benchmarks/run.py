@@ -36,7 +36,11 @@ BENCHMARKS = {
     "memory": ("benchmarks.ui", "run_memory", "resident memory with 10,000 rows"),
     "scan": ("benchmarks.bench_scan", "run", "full loopback scan vs nmap"),
     "remote": ("benchmarks.bench_remote", "run", "a remote host's refresh over SSH"),
+    "containers": ("benchmarks.containers", "run", "container engine: start-up and per refresh"),
 }
+# These build what they measure in the machine's own namespace (the scanner its own
+# namespaces, the container benchmark a private Docker Engine): never re-run inside one.
+_OWN_NAMESPACES = ("scan", "containers")
 
 
 def run_one(name: str, rounds: int, quick: bool) -> list[dict]:
@@ -138,22 +142,21 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get(INSIDE_ENV):
         _install_references(names)
     before = machine()
-    # The scanner benchmark builds namespaces of its own, so it runs where it was started.
-    isolated = [n for n in names if n != "scan"]
+    isolated = [n for n in names if n not in _OWN_NAMESPACES]
     inside = os.environ.get(INSIDE_ENV)
     why_not = "--no-netns" if args.no_netns else unavailable_reason()
     rows: list[dict] = []
     if isolated and not why_not:
         print("running in a private network namespace…", file=sys.stderr, flush=True)
         rows += _in_netns(isolated, args)
-        names = [n for n in names if n == "scan"]
+        names = [n for n in names if n in _OWN_NAMESPACES]
     for name in names:
         print(f"running {name}…", file=sys.stderr, flush=True)
         rows += run_one(name, args.rounds, args.quick)
     if inside:
         where = f"a private network namespace ({inside})"
     elif isolated and not why_not:
-        where = "a private network namespace" + (" (the scan: in its own)" if names else "")
+        where = "a private network namespace" + (f" ({', '.join(names)}: not)" if names else "")
     else:
         where = f"the machine's own network namespace, other programs' too ({why_not})"
     before = f"{before}; sockets counted in {where}"

@@ -105,3 +105,13 @@ def test_remote_benchmark_measures_a_real_host_and_its_references():
         assert times[name] and sum(times[name]) > 0, name
     assert times["rows"][0] >= SMALL  # the host's fixture, plus its sshd and our login
     assert len(times["remote_cpu"]) == len(times["local_cpu"]) == 4
+
+
+def test_container_benchmark_measures_with_and_without_the_engine(docker):
+    from benchmarks import containers
+
+    docker.web()
+    times, where, count = containers.measure(rounds=1)
+    assert where == "the machine's engine" and count >= 1  # DOCKER_HOST names the session's
+    for name in ("refresh", "refresh+engine", "list", "cold refresh", "cold engine"):
+        assert times[name] and all(t > 0 for t in times[name])
