@@ -251,8 +251,9 @@ class PrivateDockerEngine:
 
     def run(self, name: str, command: list[str], publish: tuple[str, ...] = (),
             labels: dict[str, str] | None = None, network: str | None = None) -> str:  # fmt: skip
-        """Start a detached container; its id."""
-        args = ["run", "-d", "--name", name]
+        """Start a detached container; its id. ``--init`` runs busybox under docker-init,
+        so it ends on SIGTERM instead of ignoring it as PID 1 (stops take no grace period)."""
+        args = ["run", "-d", "--init", "--name", name]
         for spec in publish:
             args += ["-p", spec]
         for key, value in (labels or {}).items():

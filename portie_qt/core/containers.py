@@ -214,30 +214,39 @@ class ContainerOwners:
 
 def annotate_endpoints(endpoints, containers, container_of_pid=lambda pid, start: None):
     """The endpoints with their `Container` set where one owns them, then the
-    ``PUBLISHED`` rows. ``container_of_pid(pid, create_time)`` gives a container id."""
+    ``PUBLISHED`` rows. ``container_of_pid(pid, create_time)`` gives a container id.
+
+    Runs on every refresh over every socket, so the loop touches tuple fields by index
+    and asks about each process once, not once per socket.
+    """
     by_id = {c.id: c for c in containers}
     published: dict[tuple[str, int], list[tuple[PublishedPort, Container]]] = {}
     for container in containers:
         for port in container.ports:
             published.setdefault((port.protocol, port.port), []).append((port, container))
+    boxed: dict[int, Container] = {}  # pid -> the container it runs in
+    for pid, create_time in {(e[7], e[10]) for e in endpoints if e[7] is not None}:
+        owner = by_id.get(container_of_pid(pid, create_time))
+        if owner is not None:
+            boxed[pid] = owner
     out: list[Endpoint] = []
+    append = out.append
     held: set[tuple[str, str, int]] = set()
     for endpoint in endpoints:
-        owner = None
-        if endpoint.pid is not None:
-            owner = by_id.get(container_of_pid(endpoint.pid, endpoint.create_time))
-        if owner is None and endpoint.listening:
-            owner = _publisher(endpoint, published.get((endpoint.protocol, endpoint.local_port)))
-        if endpoint.listening:
-            held.add((endpoint.protocol, endpoint.local_address, endpoint.local_port))
-        out.append(endpoint if owner is None else endpoint._replace(container=owner))
+        owner = boxed.get(endpoint[7]) if boxed else None
+        candidates = published.get((endpoint[0], endpoint[3]))
+        if candidates is not None and endpoint.listening:
+            held.add((endpoint[0], endpoint[2], endpoint[3]))
+            if owner is None:
+                owner = _publisher(endpoint, candidates)
+        append(endpoint if owner is None else endpoint._replace(container=owner))
     for container in containers:
         for port in container.ports:
             if (port.protocol, port.address, port.port) not in held:
                 held.add((port.protocol, port.address, port.port))
-                out.append(Endpoint(port.protocol, port.family, port.address, port.port, None,
-                                    None, PUBLISHED, None, None, None, None,
-                                    container=container))  # fmt: skip
+                append(Endpoint(port.protocol, port.family, port.address, port.port, None,
+                                None, PUBLISHED, None, None, None, None,
+                                container=container))  # fmt: skip
     return out
 
 

@@ -16,7 +16,7 @@ def test_list_json_parses_and_contains_a_test_listener(spawn_listener):
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     keys = {"protocol", "family", "local_address", "local_port", "remote_address", "remote_port",
-            "state", "pid", "process", "user", "service", "range"}  # fmt: skip
+            "state", "pid", "process", "user", "service", "range", "container"}  # fmt: skip
     assert all(set(row) == keys for row in rows)
     mine = [r for r in rows if r["pid"] == child.pid]
     assert {(r["protocol"], r["local_port"], r["state"]) for r in mine} == {

@@ -92,6 +92,25 @@ def test_stop_container_through_the_window(qtbot, licensed, docker, window):
     qtbot.waitUntil(lambda: not rows_for(window, port=web.port), timeout=10000)
 
 
+def test_restart_container_through_the_window(qtbot, licensed, docker, window):
+    web = docker.web()
+    qtbot.waitUntil(lambda: bool(_container_rows(window, web.port)), timeout=10000)
+    _select(window, web.port)
+    started = docker.engine.docker("inspect", "-f", "{{.State.StartedAt}}", web.name)
+    window.rows.confirm.setChecked(False)  # one-click mode: no question at all
+
+    def must_not_ask(*_args):
+        raise AssertionError("asked although confirmation is off")
+
+    window.rows.containers.confirm_prompt = must_not_ask
+    with qtbot.waitSignal(window.rows.containers.finished, timeout=60000) as blocker:
+        window.rows.restart_container.trigger()
+    assert blocker.args == [True, f"Restarted container {web.label}."]
+    assert docker.running(web.name)
+    assert docker.engine.docker("inspect", "-f", "{{.State.StartedAt}}", web.name) != started
+    qtbot.waitUntil(lambda: bool(_container_rows(window, web.port)), timeout=10000)
+
+
 def test_stop_container_is_paid(qtbot, docker, window):
     web = docker.web()
     qtbot.waitUntil(lambda: bool(_container_rows(window, web.port)), timeout=10000)
