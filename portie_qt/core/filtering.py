@@ -59,6 +59,7 @@ class FilterCriteria:
                 endpoint.service.lower(),
                 (endpoint.user or "").lower(),
                 endpoint.state.lower(),
+                endpoint.container.owner.lower() if endpoint.container is not None else "",
             )
         )
 

@@ -67,6 +67,9 @@ def test_the_table_names_the_container_and_the_details_show_its_proxy(qtbot, doc
     # The helper is never offered for a kill: the container is the owner.
     assert not actions["actionTerminate"].isEnabled() and not actions["actionKill"].isEnabled()
     assert window.status.notice() == ""
+    window.filters.edit.setText("compose shop/web")  # the filter finds rows by container
+    qtbot.waitUntil(lambda: bool(rows_for(window, port=web.port)), timeout=5000)
+    assert all(e.container is not None for e in rows_for(window))
 
 
 def test_stop_container_through_the_window(qtbot, licensed, docker, window):
