@@ -81,6 +81,9 @@ class RowActions(QObject):
         self.stop_container = self._action("&Stop Container…", None, "actionStopContainer")
         self.restart_container = self._action("&Restart Container…", None,
                                               "actionRestartContainer")  # fmt: skip
+        for action, icon in ((self.why, "why"), (self.stop_container, "container"),
+                             (self.restart_container, "refresh")):  # fmt: skip
+            style.set_action_icon(action, icon)
         entitlements.bind_action(self.stop_container, "process_control",
                                  lambda: self.act_on_container(STOP))  # fmt: skip
         entitlements.bind_action(self.restart_container, "process_control",
@@ -160,8 +163,6 @@ class RowActions(QObject):
         container = endpoint.container if has else None
         for action in (self.stop_container, self.restart_container):
             action.setEnabled(container is not None)
-            action.setToolTip(f"{action.text().replace('&', '').rstrip('…')} "
-                              f"{container.label}" if container else "")  # fmt: skip
 
     # --- free actions ---------------------------------------------------------------------
 
