@@ -187,12 +187,17 @@ def _namespace_causes(port: int, protocol: str, view: EngineView) -> tuple[list[
     return causes, notes
 
 
-def _rule_causes(port: int, protocol: str) -> list[Cause]:
+def _rule_causes(port: int, protocol: str, binds) -> list[Cause]:
     causes = []
     rule = port_rules.privileged_rule()
     if rule is not None and 0 < port < rule.start:
         user = getpass.getuser()
-        if rule.allowed:
+        blocking = not rule.allowed and any(b.code == "EACCES" for b in binds)
+        if not rule.allowed and not blocking:  # macOS 10.14+ lets anyone bind them
+            text = (f"Port {port} is below {rule.start}, privileged by tradition on "
+                    f"{rule.source}, but this system let this account ({user}) bind "
+                    "it.")  # fmt: skip
+        elif rule.allowed:
             text = (f"Port {port} is privileged (below {rule.start}, {rule.source}); this "
                     f"account ({user}) may bind it.")  # fmt: skip
         else:
@@ -200,7 +205,7 @@ def _rule_causes(port: int, protocol: str) -> list[Cause]:
                     "be bound only by root or a program with CAP_NET_BIND_SERVICE, and this "
                     f"account ({user}) has neither. Run the server as root, give it the "
                     "capability, or use a port above it.")  # fmt: skip
-        causes.append(Cause("privileged", text, not rule.allowed))
+        causes.append(Cause("privileged", text, blocking))
     spans, kind = port_rules.reserved_ranges(protocol)
     hit = next(((a, b) for a, b in spans if a <= port <= b), None)
     if hit and kind == "linux":
@@ -274,7 +279,7 @@ def explain(port: int, protocol: str = "tcp", owners: ContainerOwners | None = N
     causes += _time_wait(snapshot, port, protocol)
     more, notes = _namespace_causes(port, protocol, owners.view)
     causes += more
-    causes += _rule_causes(port, protocol)
+    causes += _rule_causes(port, protocol, binds)
     if owners.notice:
         notes.append(owners.notice)
     busy = bool(listeners) or any(not b.ok and not b.unavailable for b in binds)
