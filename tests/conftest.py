@@ -80,6 +80,7 @@ def remote(ssh_server, monkeypatch):
         ssh_server.start_sshd()
 
 
+@pytest.fixture(scope="session")
 def docker_engine():
     """A private Docker Engine for the session (benchmarks/docker_engine.py), stopped by
     PID at the end. Tests that use it fail with a sentence where Docker cannot run."""

@@ -30,15 +30,8 @@ def port_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
 
 
-def terminal_text(text: str) -> str:
-    """``text`` with control characters (escape sequences, newlines) shown as blanks:
-    names from other programs and containers must not steer the terminal."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded to their widest cell, two spaces apart, no trailing blanks."""
-    rows = [[terminal_text(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
     lines = [headers, *rows]
     return "\n".join(

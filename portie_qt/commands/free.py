@@ -10,18 +10,13 @@ import argparse
 import sys
 import time
 
-from portie_qt.commands._common import (
-    EXIT_FAILURE,
-    EXIT_LOCKED,
-    EXIT_OK,
-    port_argument,
-    terminal_text,
-)
+from portie_qt.commands._common import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, port_argument
 from portie_qt.core import containers as containers_
 from portie_qt.core import process_control
 from portie_qt.core.containers import Container
 from portie_qt.core.engine import EngineError
 from portie_qt.core.process_control import Result, Target
+from portie_qt.core.text import plain
 
 # A port can stay listed for a moment after its owner exits, while the kernel tears
 # the socket down; re-check for this long before calling it still busy.
@@ -47,14 +42,14 @@ def _describe(target: Target, port: int) -> str:
     others = [p.label for p in target.listening_ports if p.port != port]
     if others:
         lines.append(f"  It also listens on: {', '.join(others)}")
-    return "\n".join(terminal_text(line) for line in lines)
+    return "\n".join(plain(line) for line in lines)
 
 
 def _describe_container(container: Container, port: int, helpers: list[str]) -> str:
     lines = [f"Port {port} is held by {containers_.describe(container)}."]
     if helpers:
         lines.append(f"  On the host: {', '.join(sorted(set(helpers)))}")
-    return "\n".join(terminal_text(line) for line in lines)
+    return "\n".join(plain(line) for line in lines)
 
 
 def _question(verb: str, boxes: list[Container], targets: list[Target]) -> str:
@@ -68,7 +63,7 @@ def _question(verb: str, boxes: list[Container], targets: list[Target]) -> str:
     if targets:
         parts.append(("the process" if boxes else "it") if len(targets) == 1
                      else f"these {len(targets)} processes")  # fmt: skip
-    return terminal_text(f"{verb} {' and '.join(parts)}?")
+    return plain(f"{verb} {' and '.join(parts)}?")
 
 
 def _confirmed(question: str) -> bool:
@@ -101,10 +96,10 @@ def _stop_containers(boxes: list[Container], kill: bool, owners) -> bool:
                 message = containers_.act(box, "stop", owners.view.where)
         except EngineError as exc:
             ok = False
-            print(terminal_text(f"Container {box.label} was not stopped: {exc}"),
+            print(plain(f"Container {box.label} was not stopped: {exc}"),
                   file=sys.stderr)  # fmt: skip
             continue
-        print(terminal_text(message))
+        print(plain(message))
     return ok
 
 
@@ -144,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine_held = [t for t in targets if containers_.engine_process(t.name)]
     for target in engine_held:
-        print(terminal_text(process_control.engine_refusal(target)), file=sys.stderr)
+        print(plain(process_control.engine_refusal(target)), file=sys.stderr)
     targets = [t for t in targets if t not in engine_held]
     if not targets and not boxes:
         if owners.notice:

@@ -9,7 +9,8 @@ import argparse
 import json
 import sys
 
-from portie_qt.commands._common import EXIT_OK, port_argument, terminal_text
+from portie_qt.commands._common import EXIT_OK, port_argument
+from portie_qt.core.text import plain
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(explanation.as_dict(), indent=1) + "\n")
     else:
-        print("\n".join(terminal_text(line) for line in explanation.lines()))
+        print("\n".join(plain(line) for line in explanation.lines()))
     return EXIT_OK
