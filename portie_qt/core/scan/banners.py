@@ -7,11 +7,18 @@ import selectors
 import socket
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from portie_qt.core.ports import host_text
-from portie_qt.core.scan.engine import _POLL_SLICE, BANNER_TIMEOUT, _cancel_check, _close_rst
+from portie_qt.core.scan.engine import (
+    _POLL_SLICE,
+    BANNER_TIMEOUT,
+    _cancel_check,
+    _close_rst,
+    _fd_room,
+)
 from portie_qt.core.scan.targets import ScanTarget
+from portie_qt.core.text import plain_or_none
 
 # Ports that wait for the client to speak HTTP first; other ports get a chance to greet.
 _HTTP_PORTS = frozenset(
@@ -37,19 +44,20 @@ def banner_text(data: bytes) -> str | None:
         lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            if name.strip().lower() == "server" and value.strip():
-                return value.strip()[:_BANNER_MAX]
-        return lines[0].strip()[:_BANNER_MAX] or None
+            # The server chose these bytes: no escape sequence of theirs reaches a terminal.
+            value = plain_or_none(value, _BANNER_MAX)
+            if name.strip().lower() == "server" and value:
+                return value
+        return plain_or_none(lines[0], _BANNER_MAX)
     first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
-    text = "".join(ch if ch.isprintable() else " " for ch in first).strip()
-    return text[:_BANNER_MAX] or None
+    return plain_or_none(first, _BANNER_MAX)
 
 
 class _BannerProbe:
-    __slots__ = ("data", "deadline", "port", "sent", "sock")
+    __slots__ = ("data", "deadline", "job", "request", "sent", "sock")
 
-    def __init__(self, sock: socket.socket, port: int, deadline: float):
-        self.sock, self.port, self.deadline = sock, port, deadline
+    def __init__(self, sock: socket.socket, job: int, request: bytes, deadline: float):
+        self.sock, self.job, self.request, self.deadline = sock, job, request, deadline
         self.data = b""
         self.sent = False
 
@@ -62,12 +70,22 @@ def grab_banners(
     HTTP-ish ports get a ``HEAD`` request straight away; others are given half the
     timeout to greet (SSH, SMTP, FTP do) and then get the ``HEAD`` too.
     """
+    ports = list(ports)
+    found = grab_banners_of([(target, port) for port in ports], timeout, cancel)
+    return {ports[job]: text for job, text in found.items()}
+
+
+def grab_banners_of(
+    jobs: Sequence[tuple[ScanTarget, int]], timeout: float = BANNER_TIMEOUT, cancel=None
+) -> dict[int, str]:
+    """`grab_banners` for (host, port) pairs of many hosts at once: job index -> banner."""
     cancelled = _cancel_check(cancel)
-    queue = deque(ports)
+    queue = deque(range(len(jobs)))
     found: dict[int, str] = {}
-    request = _head_request(target)
+    requests: dict[int, bytes] = {}  # per target, by id: one Host header each
     selector = selectors.DefaultSelector()
     probes: dict[int, _BannerProbe] = {}
+    at_once = max(1, min(_BANNER_CONCURRENCY, _fd_room()[1]))  # `ulimit -n 64` too
 
     def finish(probe: _BannerProbe) -> None:
         fd = probe.sock.fileno()
@@ -76,17 +94,21 @@ def grab_banners(
         _close_rst(probe.sock)
         text = banner_text(probe.data)
         if text:
-            found[probe.port] = text
+            found[probe.job] = text
 
     try:
         while (queue or probes) and not cancelled():
-            while queue and len(probes) < _BANNER_CONCURRENCY:
-                port = queue.popleft()
+            while queue and len(probes) < at_once:
+                job = queue.popleft()
+                target, port = jobs[job]
+                request = requests.get(id(target))
+                if request is None:
+                    request = requests[id(target)] = _head_request(target)
                 sock = socket.socket(target.family, socket.SOCK_STREAM)
                 sock.setblocking(False)
                 sock.connect_ex(target.sockaddr(port))
-                probe = _BannerProbe(sock, port, time.monotonic() + timeout)
-                probes[sock.fileno()] = probe
+                probes[sock.fileno()] = _BannerProbe(sock, job, request,
+                                                     time.monotonic() + timeout)  # fmt: skip
                 selector.register(sock.fileno(), selectors.EVENT_WRITE | selectors.EVENT_READ)
             for key, mask in selector.select(_POLL_SLICE):
                 probe = probes[key.fd]
@@ -94,8 +116,8 @@ def grab_banners(
                     if probe.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
                         finish(probe)
                         continue
-                    if probe.port in _HTTP_PORTS:
-                        _send_head(probe, request)
+                    if jobs[probe.job][1] in _HTTP_PORTS:
+                        _send_head(probe)
                     selector.modify(key.fd, selectors.EVENT_READ)
                 if mask & selectors.EVENT_READ:
                     try:
@@ -112,7 +134,7 @@ def grab_banners(
                 if now >= probe.deadline:
                     finish(probe)
                 elif not probe.sent and not probe.data and now >= probe.deadline - timeout / 2:
-                    _send_head(probe, request)  # a quiet service: maybe it speaks HTTP
+                    _send_head(probe)  # a quiet service: maybe it speaks HTTP
     finally:
         for probe in list(probes.values()):
             selector.unregister(probe.sock.fileno())
@@ -129,7 +151,7 @@ def _banner_complete(data: bytes, chunk: bytes) -> bool:
     return b"\n" in data
 
 
-def _send_head(probe: _BannerProbe, request: bytes) -> None:
+def _send_head(probe: _BannerProbe) -> None:
     probe.sent = True
     with contextlib.suppress(OSError):  # the peer went away; the read side will see it
-        probe.sock.send(request)
+        probe.sock.send(probe.request)

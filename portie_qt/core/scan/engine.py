@@ -4,6 +4,10 @@ States follow nmap's connect scan (``-sT``): a completed handshake is *open*, a
 refusal (RST) is *closed*, and silence, ICMP unreachable or a local firewall
 refusal is *filtered*.
 
+One loop probes every host of a scan within one concurrency budget. Each probe is a
+*key*, ``host_index << 16 | port``, so a one-host scan's keys are simply its ports
+and the hot loop stays a loop over integers.
+
 Speed comes from many non-blocking connects in flight on one ``selectors``
 loop and from checking each connect a second time straight away: on loopback and
 other local paths the kernel has usually finished the handshake (or the refusal)
@@ -13,17 +17,18 @@ Correctness traps handled here:
 
 * TCP simultaneous open: a connect to a local port inside the ephemeral range can
   pick that same port as its source and connect to *itself*. Such a socket has
-  ``getsockname() == getpeername()`` and is reported closed. Connections whose
-  local and peer IP are the same (scanning this machine) are confirmed once more
-  at the end, alone, so two in-flight probes that happened to connect to each
-  other are never reported open either.
+  ``getsockname() == getpeername()`` and is reported closed. Two in-flight probes can
+  also connect to *each other* (each one's source port is the other's target). So a
+  probe that reached this machine through its own address is settled against the
+  kernel's table of listening sockets (`local.listening_ports`) as soon as it
+  connects: open only if something really listens there. Where that table cannot be
+  read, such ports are confirmed once more at the end, alone, one at a time.
 * Probes that connected are closed with ``SO_LINGER`` 0 (an RST), so a scan
   leaves no pile of ``TIME_WAIT`` sockets behind.
 * Running out of descriptors or local ports (``EMFILE``, ``ENFILE``,
   ``EADDRNOTAVAIL``) lowers the number in flight and retries the port instead of
-  reporting it wrongly.
-
-
+  reporting it wrongly. A descriptor limit too low for the concurrency asked for is
+  said once (`concurrency_notice`), and the scan uses what there is.
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ import struct
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 
-from portie_qt.core.scan.report import CLOSED, FILTERED, OPEN, PROTOCOL, ScanResult, tcp_service
+from portie_qt.core.scan import local
+from portie_qt.core.scan.report import CLOSED, FILTERED, OPEN
 from portie_qt.core.scan.targets import ScanTarget
 
 try:
@@ -53,9 +60,12 @@ BANNER_TIMEOUT = 1.0
 # select() on Windows handles at most 512 sockets per call (FD_SETSIZE in CPython's build).
 _SELECT_CAP = 500
 _FD_RESERVE = 64  # descriptors left for the rest of the process (files, Qt, logging)
+_FD_RESERVE_MIN = 8  # ... at least, when the whole limit is small (`ulimit -n 64`)
 _CHUNK = 1024  # ports submitted between cancel checks and progress reports
 _POLL_SLICE = 0.05  # longest wait in one select(), so cancel is noticed promptly
 _RETRY_LIMIT = 40  # back-off rounds with nothing in flight before giving up
+HOST_SHIFT = 16  # key = host_index << HOST_SHIFT | port
+PORT_MASK = 0xFFFF
 
 CancelCheck = Callable[[], bool]
 
@@ -86,13 +96,37 @@ def raise_fd_limit() -> int:
     return 65536 if soft == resource.RLIM_INFINITY else soft
 
 
+def _fd_room() -> tuple[int, int]:
+    """(the descriptor limit, how many of them a scan may use for probes now)."""
+    soft = raise_fd_limit()
+    reserve = max(_FD_RESERVE_MIN, min(_FD_RESERVE, soft // 8))
+    return soft, soft - _open_fd_count() - reserve
+
+
 def effective_concurrency(requested: int | None, selector: selectors.BaseSelector) -> int:
     """Connects allowed in flight: the request (or default), within fd and selector limits."""
-    limit = raise_fd_limit() - _open_fd_count() - _FD_RESERVE
+    _soft, limit = _fd_room()
     if isinstance(selector, selectors.SelectSelector):
         limit = min(limit, _SELECT_CAP)
     wanted = DEFAULT_CONCURRENCY if requested is None else requested
     return max(1, min(wanted, limit))
+
+
+def concurrency_notice(requested: int | None) -> str:
+    """A sentence when the descriptor limit holds a scan well below ``requested``, else ''."""
+    if resource is None:
+        return ""
+    wanted = DEFAULT_CONCURRENCY if requested is None else requested
+    soft, room = _fd_room()
+    usable = max(1, min(wanted, room))
+    if usable >= wanted // 2:
+        return ""
+    return (
+        f"Only {soft} open files are allowed here (ulimit -n), so this scan keeps "
+        f"{usable} connection{'s' if usable != 1 else ''} in flight instead of {wanted} and "
+        f"will be slower; raise the limit before scanning (for example `ulimit -n 65536`, "
+        "or ask your administrator for a higher hard limit)."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +147,13 @@ else:
 # Linux lets a TCP socket whose connect was refused connect again; other systems do not.
 _REUSE = sys.platform.startswith("linux")
 _CLOSED_ERRORS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET})
+# Filtered, but something answered for the host: a router's ICMP "unreachable" or
+# "prohibited", or this machine's firewall. A host with only these is *filtered*; a host
+# with nothing but silence (or no route at all) is *down*.
+_REFUSED_ERRORS = frozenset(
+    {errno.EHOSTUNREACH, errno.EACCES, errno.EPERM, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
+    | ({10065, 10013} if sys.platform == "win32" else set())  # WSAEHOSTUNREACH, WSAEACCES
+)
 _NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
 _LINGER_OFF = struct.pack("ii", 1, 0)
 
@@ -156,37 +197,56 @@ def _connected_state(sock: socket.socket) -> tuple[str, bool]:
 
 
 class _Engine:
-    """One scan's state. Everything here runs on the calling thread."""
+    """One scan's state. Everything here runs on the calling thread.
+
+    Results are lists of keys (``host_index << 16 | port``); a `Tally` drains them
+    between rounds of the loop.
+    """
 
     def __init__(
-        self, target: ScanTarget, timeout: float, concurrency: int | None, cancelled, retries: int
+        self,
+        targets: Sequence[ScanTarget],
+        timeout: float,
+        concurrency: int | None,
+        cancelled,
+        retries: int,
     ):
-        self.target = target
+        self.targets = tuple(targets)
         self.timeout = timeout
         self.retries = retries
-        self.timeouts: dict[int, int] = {}  # port -> times it went unanswered
+        self.timeouts: dict[int, int] = {}  # key -> times it went unanswered
         self.cancelled = cancelled
         self.selector = selectors.DefaultSelector()
         self.limit = self.max_limit = effective_concurrency(concurrency, self.selector)
         self.throttled = False
         self.open: list[int] = []
-        self.confirm: list[int] = []
+        self.confirm: list[int] = []  # connected to this machine: settled against its table
         self.closed: list[int] = []
         self.filtered: list[int] = []
+        self.refused: list[int] = []  # filtered keys that got an error answer, not silence
         self.retry: deque[int] = deque()
-        self.pending: dict[int, tuple[socket.socket, int]] = {}  # fd -> (sock, port)
+        self.pending: dict[int, tuple[socket.socket, int]] = {}  # fd -> (sock, key)
         # Deadlines of first tries and of retries (which wait half as long), each in
         # submission order so the earliest is always at the left.
         self.waves: tuple[deque, deque] = (deque(), deque())
         self.backoffs = 0
 
-    def run(self, ports: list[int], feed: _ResultFeed) -> bool:
-        """Probe every port (and retries) until done or cancelled; True if cancelled."""
-        total, i = len(ports), 0
+    def run(self, keys: Iterable[int], feed) -> bool:
+        """Probe every key (and retries) until done or cancelled; True if cancelled.
+
+        ``keys`` may be a generator: a sweep of many hosts is never held in memory whole.
+        ``feed.flush()`` is called after every round.
+        """
+        source = iter(keys)
+        chunk: list[int] = []
+        more_source = True
         while True:
             if self.cancelled():
                 return True
-            has_work = i < total or bool(self.retry)
+            if not chunk and more_source:
+                chunk = list(islice(source, _CHUNK))
+                more_source = bool(chunk)
+            has_work = bool(chunk) or bool(self.retry)
             if not has_work and not self.pending:
                 return False
             room = self.limit - len(self.pending)
@@ -196,8 +256,8 @@ class _Engine:
                     taken = self.submit(batch)
                     self.retry.extendleft(reversed(batch[taken:]))
                 else:
-                    taken = self.submit(ports[i : i + min(room, _CHUNK)])
-                    i += taken
+                    taken = self.submit(chunk if room >= len(chunk) else chunk[:room])
+                    chunk = chunk[taken:] if taken < len(chunk) else []
                 if taken:
                     self.backoffs = 0
                 if taken and not self.throttled and self.limit < self.max_limit:
@@ -205,24 +265,32 @@ class _Engine:
                     # machine still short of them is not hit with a burst).
                     self.limit = min(self.max_limit, self.limit + 1 + self.limit // 8)
             if self.pending:
-                more = (i < total or self.retry) and len(self.pending) < self.limit
+                more = (chunk or more_source or self.retry) and len(self.pending) < self.limit
                 self.wait(block=not more)
             feed.flush()
 
     # -- submitting ------------------------------------------------------------------------
 
-    def submit(self, ports: list[int]) -> int:
-        """Start probes for ``ports`` in order; return how many were taken (stops at limits).
+    def submit(self, keys: list[int]) -> int:
+        """Start probes for ``keys`` in order; return how many were taken (stops at limits).
 
         This is the hot loop of a full scan: keep the Python per port to a minimum.
         """
         self.throttled = False
-        family, address = self.target.family, self.target.address
-        sockaddr = self.target.sockaddr if self.target.scope_id else None
+        targets = self.targets
         closed_add, filtered_add = self.closed.append, self.filtered.append
         pending, closed_errors, connected = _PENDING, _CLOSED_ERRORS, _CONNECTED
+        host, family, address, sockaddr = -1, 0, "", None
         sock = None
-        for index, port in enumerate(ports):
+        for index, key in enumerate(keys):
+            if key >> HOST_SHIFT != host:
+                host = key >> HOST_SHIFT
+                target = targets[host]
+                if sock is not None and target.family != family:
+                    sock.close()
+                    sock = None
+                family, address = target.family, target.address
+                sockaddr = target.sockaddr if target.scope_id else None
             if sock is None:
                 try:
                     sock = _new_probe(family)
@@ -231,6 +299,7 @@ class _Engine:
                         self._throttle()
                         return index
                     raise ScanError(f"Could not open a socket ({exc.strerror}).") from None
+            port = key & PORT_MASK
             where = sockaddr(port) if sockaddr else (address, port)
             err = sock.connect_ex(where)
             if err in pending:
@@ -238,7 +307,7 @@ class _Engine:
                 # now rather than paying a selector round trip for every port.
                 err = sock.connect_ex(where)
             if err in closed_errors:
-                closed_add(port)
+                closed_add(key)
                 if not _REUSE:
                     sock.close()
                     sock = None
@@ -246,21 +315,23 @@ class _Engine:
                 # saving a socket() and a close() per closed port.
                 continue
             if err in pending:
-                self._wait_for(sock, port)
+                self._wait_for(sock, key)
             elif err in connected:
-                self._record_connected(sock, port)
+                self._record_connected(sock, key)
             elif err in _RETRY:
                 sock.close()
-                self.retry.append(port)
+                self.retry.append(key)
                 self._throttle()
                 return index + 1
             else:  # unreachable, prohibited, timed out: nmap calls these filtered
                 sock.close()
-                filtered_add(port)
+                filtered_add(key)
+                if err in _REFUSED_ERRORS:
+                    self.refused.append(key)
             sock = None
         if sock is not None:
             sock.close()
-        return len(ports)
+        return len(keys)
 
     def _throttle(self) -> None:
         # Fewer in flight from now on; the pending ones will free descriptors and ports.
@@ -275,24 +346,24 @@ class _Engine:
                 )
             time.sleep(min(0.2, 0.005 * 2 ** min(self.backoffs, 6)))
 
-    def _wait_for(self, sock: socket.socket, port: int) -> None:
+    def _wait_for(self, sock: socket.socket, key: int) -> None:
         fd = sock.fileno()
         self.selector.register(fd, selectors.EVENT_WRITE)
-        self.pending[fd] = (sock, port)
-        if port in self.timeouts:
-            self.waves[1].append((time.monotonic() + self.timeout / 2, fd, sock, port))
+        self.pending[fd] = (sock, key)
+        if key in self.timeouts:
+            self.waves[1].append((time.monotonic() + self.timeout / 2, fd, sock, key))
         else:
-            self.waves[0].append((time.monotonic() + self.timeout, fd, sock, port))
+            self.waves[0].append((time.monotonic() + self.timeout, fd, sock, key))
 
-    def _record_connected(self, sock: socket.socket, port: int) -> None:
+    def _record_connected(self, sock: socket.socket, key: int) -> None:
         state, confirm = _connected_state(sock)
         _close_rst(sock)
         if state == CLOSED:
-            self.closed.append(port)
+            self.closed.append(key)
         elif confirm:
-            self.confirm.append(port)
+            self.confirm.append(key)
         else:
-            self.open.append(port)
+            self.open.append(key)
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -302,21 +373,23 @@ class _Engine:
         if block:
             heads = [wave[0][0] for wave in self.waves if wave]
             timeout = min(_POLL_SLICE, max(0.0, min(heads, default=0.0) - time.monotonic()))
-        for key, _mask in self.selector.select(timeout):
-            fd = key.fd
-            sock, port = self.pending.pop(fd)
+        for selected, _mask in self.selector.select(timeout):
+            fd = selected.fd
+            sock, key = self.pending.pop(fd)
             self.selector.unregister(fd)
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err == 0:
-                self._record_connected(sock, port)
+                self._record_connected(sock, key)
                 continue
             sock.close()
             if err in _CLOSED_ERRORS:
-                self.closed.append(port)
+                self.closed.append(key)
             elif err in _RETRY:
-                self.retry.append(port)
+                self.retry.append(key)
             else:
-                self.filtered.append(port)
+                self.filtered.append(key)
+                if err in _REFUSED_ERRORS:
+                    self.refused.append(key)
         self._expire()
 
     def _expire(self) -> None:
@@ -326,7 +399,7 @@ class _Engine:
     def _expire_wave(self, deadlines: deque) -> None:
         now, pending = time.monotonic(), self.pending
         while deadlines and (deadlines[0][0] <= now or deadlines[0][2].fileno() == -1):
-            _deadline, fd, sock, port = deadlines.popleft()
+            _deadline, fd, sock, key = deadlines.popleft()
             if sock.fileno() == -1:  # finished earlier; its fd may already be reused
                 continue
             del pending[fd]
@@ -334,15 +407,15 @@ class _Engine:
             sock.close()  # never connected, so a plain close sends nothing
             # One lost SYN must not make a port look filtered: try again (for half the
             # timeout), as nmap retransmits.
-            tries = self.timeouts[port] = self.timeouts.get(port, 0) + 1
+            tries = self.timeouts[key] = self.timeouts.get(key, 0) + 1
             if tries > self.retries:
-                self.filtered.append(port)
+                self.filtered.append(key)
             else:
-                self.retry.append(port)
+                self.retry.append(key)
 
     def close_all(self) -> None:
         """Close every in-flight probe (cancel or error)."""
-        for fd, (sock, _port) in list(self.pending.items()):
+        for fd, (sock, _key) in list(self.pending.items()):
             self.selector.unregister(fd)
             sock.close()
         self.pending.clear()
@@ -350,15 +423,34 @@ class _Engine:
             wave.clear()
         self.selector.close()
 
-    # -- confirming ------------------------------------------------------------------------
+    # -- settling probes that reached this machine -----------------------------------------
+
+    def settle_confirms(self) -> None:
+        """Decide connected-to-this-machine keys now, from the kernel's listening table.
+
+        Keys of a host whose table cannot be read here stay for `confirm_local`.
+        """
+        if not self.confirm:
+            return
+        by_host: dict[int, list[int]] = {}
+        for key in self.confirm:
+            by_host.setdefault(key >> HOST_SHIFT, []).append(key)
+        left: list[int] = []
+        for host, keys in by_host.items():
+            listening = local.listening_ports(self.targets[host])
+            if listening is None:
+                left += keys
+                continue
+            for key in keys:
+                (self.open if key & PORT_MASK in listening else self.closed).append(key)
+        self.confirm = left
 
     def confirm_local(self) -> None:
-        """Re-check ports that connected to this machine, one at a time (see module doc)."""
-        for port in self.confirm:
-            if self.cancelled():
-                return
-            state = _probe_once(self.target, port, self.timeout)
-            {OPEN: self.open, CLOSED: self.closed, FILTERED: self.filtered}[state].append(port)
+        """Where the listening table is unreadable: re-check each such key alone, in turn."""
+        self.settle_confirms()
+        for key in self.confirm:
+            state = _probe_once(self.targets[key >> HOST_SHIFT], key & PORT_MASK, self.timeout)
+            {OPEN: self.open, CLOSED: self.closed, FILTERED: self.filtered}[state].append(key)
         self.confirm = []
 
 
@@ -377,40 +469,3 @@ def _probe_once(target: ScanTarget, port: int, timeout: float) -> str:
     state, _confirm = _connected_state(sock)
     _close_rst(sock)
     return state
-
-
-class _ResultFeed:
-    """Passes new results to the caller's callbacks between rounds of the scan loop."""
-
-    def __init__(self, target, engine, on_result, on_progress, total):
-        self.target, self.engine, self.total = target, engine, total
-        self.on_result, self.on_progress = on_result, on_progress
-        self.sent = {OPEN: 0, CLOSED: 0, FILTERED: 0}
-        self.last_progress = 0.0
-
-    def flush(self, final: bool = False) -> None:
-        e = self.engine
-        if self.on_result is not None:
-            host, address = self.target.host, self.target.address
-            for state, ports in ((OPEN, e.open), (CLOSED, e.closed), (FILTERED, e.filtered)):
-                for port in ports[self.sent[state] :]:
-                    self.on_result(
-                        ScanResult(host, address, port, PROTOCOL, state, tcp_service(port))
-                    )
-                self.sent[state] = len(ports)
-        if self.on_progress is not None:
-            now = time.monotonic()
-            if final or now - self.last_progress >= 0.05:
-                self.last_progress = now
-                done = len(e.open) + len(e.closed) + len(e.filtered) + len(e.confirm)
-                self.on_progress(done, self.total, len(e.open) + len(e.confirm))
-
-    def finish(self, open_results: tuple[ScanResult, ...]) -> None:
-        """Last round: what is left, open ports again when a banner came, final progress."""
-        if self.on_result is not None:
-            self.flush()
-            for result in open_results:
-                if result.banner is not None:
-                    self.on_result(result)
-        if self.on_progress is not None:
-            self.flush(final=True)

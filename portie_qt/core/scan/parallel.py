@@ -1,5 +1,6 @@
-"""Splitting a scan into parts: batches for the window's thread pool, forked worker
-processes for the terminal. Scanning this machine is kernel work, so it scales with cores."""
+"""Splitting a scan into parts: forked worker processes for the terminal's scans of this
+machine, which are kernel work and so scale with cores. (The window's scan runs in a
+process of its own instead: `worker`.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import selectors
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 
-from portie_qt.core.scan.engine import _POLL_SLICE, ScanError, _Engine, _ResultFeed
+from portie_qt.core.scan.engine import _POLL_SLICE, ScanError, _Engine
 from portie_qt.core.scan.report import service_labels
 from portie_qt.core.scan.targets import ScanTarget
 
@@ -19,15 +21,18 @@ _WORKER_MIN_PORTS = 4096  # below this, forking costs more than it saves
 _WORKER_MAX = 4
 
 
-def parallel_processes(target: ScanTarget, port_count: int) -> int:
+def parallel_processes(target: ScanTarget | Sequence[ScanTarget], port_count: int) -> int:
     """How many processes a scan should use: more than one only where it pays and is safe.
 
     Probing this machine over loopback spends its time in the kernel (each SYN and RST
     is handled inside ``connect()``), so it speeds up with more cores; a remote host's
     scan waits on the network and would not. Forking is only safe in a process with
     no other threads and no Qt loaded (the CLI), so anything else gets 1.
+    ``port_count`` counts probes: ports times hosts.
     """
-    if not target.is_loopback or port_count < _WORKER_MIN_PORTS or not hasattr(os, "fork"):
+    targets = [target] if isinstance(target, ScanTarget) else list(target)
+    loopback = bool(targets) and all(t.is_loopback for t in targets)
+    if not loopback or port_count < _WORKER_MIN_PORTS or not hasattr(os, "fork"):
         return 1
     if threading.active_count() != 1 or "PySide6.QtCore" in sys.modules:
         return 1
@@ -38,13 +43,13 @@ def parallel_processes(target: ScanTarget, port_count: int) -> int:
     return max(1, min(cores, _WORKER_MAX))
 
 
-def _run_in_workers(engine: _Engine, ports: list[int], workers: int) -> bool:
-    """Probe ``ports`` in ``workers`` forked processes; merge their lists into ``engine``.
+def _run_in_workers(engine: _Engine, keys: list[int], workers: int) -> bool:
+    """Probe ``keys`` in ``workers`` forked processes; merge their lists into ``engine``.
 
     Returns True if cancelled (the workers are then killed; their sockets die with them).
     """
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
-    batches = split_batches(ports, workers)
+    batches = split_batches(keys, workers)
     share = max(1, engine.max_limit // workers)
     try:
         for index in range(workers):
@@ -65,14 +70,23 @@ def _run_in_workers(engine: _Engine, ports: list[int], workers: int) -> bool:
             os.close(read_fd)
 
 
-def _worker_main(engine: _Engine, ports: list[int], share: int, write_fd: int) -> None:
-    """Body of a forked worker: scan a share of the ports, send the lists, ``_exit``."""
+class _Keep:
+    """A worker's feed: keep everything in the engine's lists for the parent."""
+
+    @staticmethod
+    def flush(final: bool = False) -> None:
+        pass
+
+
+def _worker_main(engine: _Engine, keys: list[int], share: int, write_fd: int) -> None:
+    """Body of a forked worker: scan a share of the keys, send the lists, ``_exit``."""
     code = 0
     try:
-        mine = _Engine(engine.target, engine.timeout, share, lambda: False, engine.retries)
-        mine.run(ports, _ResultFeed(engine.target, mine, None, None, len(ports)))
+        mine = _Engine(engine.targets, engine.timeout, share, lambda: False, engine.retries)
+        mine.run(keys, _Keep())
         mine.close_all()
-        payload = marshal.dumps((mine.open, mine.confirm, mine.closed, mine.filtered))
+        payload = marshal.dumps((mine.open, mine.confirm, mine.closed, mine.filtered,
+                                 mine.refused))  # fmt: skip
     except BaseException as exc:  # anything, even Ctrl-C, must reach the parent as text
         payload = marshal.dumps(
             str(exc)
@@ -108,14 +122,15 @@ def _collect(engine: _Engine, children: list[tuple[int, int]]) -> bool:
         result = marshal.loads(bytes(data)) if data else "A scan worker died; scan again."
         if isinstance(result, str):
             raise ScanError(result)
-        opened, confirm, closed, filtered = result
+        opened, confirm, closed, filtered, refused = result
         engine.open += opened
         engine.confirm += confirm
         engine.closed += closed
         engine.filtered += filtered
+        engine.refused += refused
     return False
 
 
 def split_batches(ports: list[int], count: int) -> list[list[int]]:
-    """``ports`` dealt into ``count`` interleaved batches, so each sees low and high ports."""
+    """``ports`` (or keys) dealt into ``count`` interleaved batches: each sees low and high."""
     return [ports[i::count] for i in range(count) if ports[i::count]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portie_qt.core.ports import PORT_MAX, PortError, parse_port
 from portie_qt.core.scan import top_ports
+from portie_qt.core.text import plain
 
 PRESETS = {"top100": top_ports.top100, "top1000": top_ports.top1000}
 PRESET_ALL = "all"
@@ -15,6 +16,8 @@ class PortSpecError(ValueError):
 
 
 def _quoted(text: str) -> str:
+    """The user's text as quoted back in a message: one line, not too long."""
+    text = plain(text).strip()
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
@@ -57,8 +60,27 @@ def parse_ports(spec: str) -> list[int]:
             first = _port_number(first_text, part)
             last = _port_number(last_text, part)
             if first > last:
-                raise PortSpecError(f"'{part}' runs backwards: write it as {last}-{first}")
+                raise PortSpecError(f"'{_quoted(part)}' runs backwards: write it as {last}-{first}")
             chosen.update(range(first, last + 1))
         else:
             chosen.add(_port_number(part, part))
     return sorted(chosen)
+
+
+def format_ports(ports) -> str:
+    """The shortest spec naming exactly ``ports``: ``[1, 2, 3, 7]`` -> ``"1-3,7"`` ('' for none).
+
+    `parse_ports` reads it back (for a non-empty set).
+    """
+    parts: list[str] = []
+    run_first = run_last = None
+    for port in sorted(set(ports)):
+        if run_last is not None and port == run_last + 1:
+            run_last = port
+            continue
+        if run_first is not None:
+            parts.append(str(run_first) if run_first == run_last else f"{run_first}-{run_last}")
+        run_first = run_last = port
+    if run_first is not None:
+        parts.append(str(run_first) if run_first == run_last else f"{run_first}-{run_last}")
+    return ",".join(parts)
