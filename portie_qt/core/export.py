@@ -11,7 +11,13 @@ from pathlib import Path
 
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.files import write_atomic
-from portie_qt.core.scan.report import CLOSED, FILTERED, ScanReport, service_labels
+from portie_qt.core.scan.report import (
+    CLOSED,
+    FILTERED,
+    MultiScanReport,
+    ScanReport,
+    service_labels,
+)
 
 FORMATS = ("csv", "json")
 SCAN_KEYS = ("host", "address", "port", "protocol", "state", "service", "banner")
@@ -68,33 +74,46 @@ class _Tails(dict):
         return text
 
 
-def scan_json(report: ScanReport) -> str:
-    """Every scanned port as a JSON array, ascending by port, one object per line.
+def _hosts(report: ScanReport | MultiScanReport) -> tuple[ScanReport, ...]:
+    return report.hosts if isinstance(report, MultiScanReport) else (report,)
 
-    Written from per-state templates rather than one dict per port: a full scan has
-    65,535 entries and ``json.dumps`` of that many dicts would take longer than the scan.
+
+def scan_json(report: ScanReport | MultiScanReport) -> str:
+    """Every scanned port as one flat JSON array, host by host, each host ascending by port.
+
+    One object per line, each naming its ``host`` and ``address``. Written from
+    per-state templates rather than one dict per port: a full scan has 65,535 entries
+    and ``json.dumps`` of that many dicts would take longer than the scan. Banners were
+    made plain text when they were read (`core.text.plain`), and JSON escapes the rest.
     """
-    target = report.target
-    head = f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, "port": '
     label = service_labels().get
-    lines: dict[int, str] = {}
-    for state, ports in ((CLOSED, report.closed), (FILTERED, report.filtered)):
-        tails = _Tails(state)
-        lines.update(zip(ports, [f"{head}{p}{tails[label(p, '')]}" for p in ports], strict=True))
-    lines.update((r.port, json.dumps(r.as_dict())) for r in report.open)
-    if not lines:
+    out: list[str] = []
+    for host in _hosts(report):
+        target = host.target
+        head = (
+            f'{{"host": {json.dumps(target.host)}, "address": {json.dumps(target.address)}, '
+            '"port": '
+        )
+        lines: dict[int, str] = {}
+        for state, ports in ((CLOSED, host.closed), (FILTERED, host.filtered)):
+            tails = _Tails(state)
+            lines.update(zip(ports, [f"{head}{p}{tails[label(p, '')]}" for p in ports],
+                             strict=True))  # fmt: skip
+        lines.update((r.port, json.dumps(r.as_dict())) for r in host.open)
+        out += [lines[p] for p in sorted(lines)]
+    if not out:
         return "[]\n"
-    return "[\n" + ",\n".join([lines[p] for p in sorted(lines)]) + "\n]\n"
+    return "[\n" + ",\n".join(out) + "\n]\n"
 
 
-def scan_text(report: ScanReport, fmt: str) -> str:
-    """A scan's results as ``csv`` or ``json`` text."""
+def scan_text(report: ScanReport | MultiScanReport, fmt: str) -> str:
+    """A scan's results as ``csv`` or ``json`` text: one row per port of every host."""
     if fmt == "json":
         return scan_json(report)
     return csv_text([r.as_dict() for r in report.results()], SCAN_KEYS)
 
 
-def save_scan(path: str | Path, report: ScanReport) -> int:
+def save_scan(path: str | Path, report: ScanReport | MultiScanReport) -> int:
     """Write a scan's results to ``path`` (format from its name), all at once; the count."""
     write_atomic(path, scan_text(report, format_of(str(path))))
     return report.scanned
