@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import sys
 
+SCAN_WORKER_FLAG = "--scan-worker"  # the window's scan process (core.scan.worker)
+
 
 def main() -> int:
+    if sys.argv[1:2] == [SCAN_WORKER_FLAG]:  # before the CLI: a bundle has no `python -m`
+        from portie_qt.core.scan.worker import main as scan_worker
+
+        return scan_worker()
     from portie_qt.cli import main as cli_main
 
     return cli_main()
