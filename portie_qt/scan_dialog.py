@@ -1,30 +1,20 @@
-"""Tools → Scan Remote Host…: a TCP connect scan of another computer, filled in live.
+"""Tools → Scan Remote Host…: a TCP connect scan of one or many hosts, filled in live.
 
-The dialog resolves the host and scans on its own pool, through ``run_in_pool``: the
-ports are dealt into batches with the same split the terminal uses
-(``core.scan.split_batches``), each batch runs the Qt-free engine and reports results
-as it goes, and the batches' reports are merged with ``ScanReport.merge``. The UI
-thread never touches a socket. Cancel (or closing the dialog) sets one event every
-batch checks.
+The scan runs in a worker process of its own (`ScanProcess`, `core.scan.worker`), so
+the window's UI thread never competes with the scan loop: it only adds the batches
+the worker streams to the model (`ScanResultsModel`), a few a second. Open ports show
+as they are found, with the owning process when the host is this machine; Cancel
+keeps what was found. Every finished scan is kept in the scan history: the dialog
+says what changed since the last scan of the same hosts, and past scans can be
+reopened and exported. Nothing here touches a socket, a subprocess or the disk on the
+UI thread.
 """
 
 from __future__ import annotations
 
-import threading
+import time
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSettings,
-    QStringListModel,
-    Qt,
-    QThreadPool,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QEvent, QSettings, QStringListModel, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,22 +29,28 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableView,
+    QTreeView,
 )
 
 from portie_qt import style
 from portie_qt.core import scan as scanner
 from portie_qt.core.export import save_scan
-from portie_qt.core.scan import CLOSED, FILTERED, OPEN, ScanReport, ScanResult, ScanTarget
+from portie_qt.core.scan import CLOSED, FILTERED, OPEN, MultiScanReport
+from portie_qt.core.scan.history import PastScan, ScanHistory
 from portie_qt.entitlements import Entitlements
 from portie_qt.jobs import Job, run_in_pool
+from portie_qt.scan_model import (
+    BANNER,
+    PORT,
+    PROCESS,
+    RESULT_ROLE,
+    SERVICE,
+    STATE,
+    ScanResultsModel,
+)
+from portie_qt.scan_process import ScanOutcome, ScanProcess
 from portie_qt.settings import read_str_list
 from portie_qt.ui_loader import child, embed_form
-
-PORT, STATE, SERVICE, BANNER = range(4)
-HEADERS = ("Port", "State", "Service", "Banner")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-RESULT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 # (label, spec) for the preset combo; "custom" leaves the ports field to the user.
 PRESETS = (("Top 100 ports", "top100"), ("Top 1000 ports", "top1000"),
@@ -63,180 +59,19 @@ CUSTOM = len(PRESETS) - 1
 RECENT_KEY = "scan/recent_hosts"
 REMINDED_KEY = "scan/reminded_hosts"
 RECENT_MAX = 10
-MAX_BATCHES = 4  # runnables per scan; the engine keeps thousands of connects in flight each
-MIN_BATCH = 256
+HISTORY_SHOWN = 100  # past scans listed in the history menu
 REMINDER = (
     "Scan only computers you own or have permission to scan: probing other people's "
     "machines can break network rules or the law."
 )
-_STATE_ORDER = {OPEN: 0, FILTERED: 1, CLOSED: 2}
-
-
-def _row_order(result: ScanResult) -> tuple[int, int]:
-    return _STATE_ORDER[result.state], result.port
-
-
-class ScanResultsModel(QAbstractTableModel):
-    """Scan results: open ports first (by port), then, when shown, filtered and closed."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._open: list[ScanResult] = []
-        self._others: list[ScanResult] = []
-        self._show_all = False
-
-    # -- data in --------------------------------------------------------------------------
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._open, self._others = [], []
-        self.endResetModel()
-
-    def add(self, results: tuple[ScanResult, ...]) -> None:
-        """New results from a running scan: open ones slot in by port, others append.
-
-        An open port seen again (its banner arrived) replaces its row.
-        """
-        for result in results:
-            if result.state == OPEN:
-                row = self._open_row(result.port)
-                if row < len(self._open) and self._open[row].port == result.port:
-                    self._open[row] = result  # the same port again, now with its banner
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, BANNER))
-                    continue
-                self.beginInsertRows(QModelIndex(), row, row)
-                self._open.insert(row, result)
-                self.endInsertRows()
-        others = [r for r in results if r.state != OPEN]
-        if not others:
-            return
-        if self._show_all:
-            first = self.rowCount()
-            self.beginInsertRows(QModelIndex(), first, first + len(others) - 1)
-            self._others.extend(others)
-            self.endInsertRows()
-        else:
-            self._others.extend(others)
-
-    def finish(self) -> None:
-        """Put closed and filtered rows in their final order once a scan ends."""
-        if self._show_all:
-            self.layoutAboutToBeChanged.emit()
-            self._others.sort(key=_row_order)
-            self.layoutChanged.emit()
-        else:
-            self._others.sort(key=_row_order)
-
-    def set_show_all(self, show: bool) -> None:
-        if show != self._show_all:
-            self.beginResetModel()
-            self._show_all = show
-            self.endResetModel()
-
-    def _open_row(self, port: int) -> int:
-        low, high = 0, len(self._open)
-        while low < high:
-            mid = (low + high) // 2
-            if self._open[mid].port < port:
-                low = mid + 1
-            else:
-                high = mid
-        return low
-
-    # -- data out -------------------------------------------------------------------------
-
-    def results(self) -> list[ScanResult]:
-        """Every result so far (shown or not), ascending by port."""
-        return sorted([*self._open, *self._others], key=lambda r: r.port)
-
-    def counts(self) -> dict[str, int]:
-        counts = {OPEN: len(self._open), CLOSED: 0, FILTERED: 0}
-        for result in self._others:
-            counts[result.state] += 1
-        return counts
-
-    def restyle(self) -> None:
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, BANNER))
-
-    def result_at(self, row: int) -> ScanResult:
-        return self._open[row] if row < len(self._open) else self._others[row - len(self._open)]
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        if parent.isValid():
-            return 0
-        return len(self._open) + (len(self._others) if self._show_all else 0)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        result = self.result_at(index.row())
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (f"{result.port}/{result.protocol}", result.state, result.service,
-                    result.banner or "")[column]  # fmt: skip
-        if role == SORT_ROLE:
-            return (result.port, _STATE_ORDER[result.state], result.service,
-                    result.banner or "")[column]  # fmt: skip
-        if role == RESULT_ROLE:
-            return result
-        if role == Qt.ItemDataRole.FontRole and result.state == OPEN and column == STATE:
-            return style.current().bold
-        if role == Qt.ItemDataRole.ForegroundRole and result.state != OPEN:
-            return style.current().muted_brush
-        if role == Qt.ItemDataRole.ToolTipRole and column == BANNER and result.banner:
-            return result.banner
-        return None
-
-
-# --- work on the pool (each function runs on a pool thread) --------------------------------
-
-
-def _resolve(host: str) -> tuple[ScanTarget, bool]:
-    """Resolve the host (DNS can take seconds) and say whether it is this machine."""
-    target = scanner.resolve_target(host)
-    try:
-        local = scanner.is_this_machine(target.address)
-    except OSError:  # interfaces unreadable: treat it as another machine (remind)
-        local = False
-    return target, local
-
-
-def _scan_batch(report, target: ScanTarget, ports: list[int], options: dict,
-                cancel: threading.Event) -> ScanReport:  # fmt: skip
-    """Scan one batch; results and progress go out through ``report`` in small tuples."""
-    pending: list[ScanResult] = []
-
-    def send() -> None:
-        if pending:
-            report(("results", tuple(pending)))
-            pending.clear()
-
-    def on_progress(done: int, _total: int, _open: int) -> None:
-        send()
-        report(("progress", done))
-
-    result = scanner.scan(target, ports, cancel=cancel, on_result=pending.append,
-                          on_progress=on_progress, **options)  # fmt: skip
-    send()
-    return result
-
-
-# --- the dialog --------------------------------------------------------------------------
+LOCKED = "Remote scanning is a paid feature: unlock Portie to scan."
 
 
 class ScanDialog(QDialog):
-    """Scan a host's TCP ports and watch the results arrive."""
+    """Scan hosts' TCP ports and watch the results arrive."""
 
-    scan_finished = Signal(object)  # ScanReport of the whole run (merged batches), or None
+    scan_finished = Signal(object)  # the MultiScanReport of the run, or None (failed)
+    history_loaded = Signal(object)  # list[PastScan] shown in the history menu
 
     def __init__(self, settings: QSettings, entitlements: Entitlements, parent=None) -> None:
         super().__init__(parent)
@@ -254,28 +89,27 @@ class ScanDialog(QDialog):
         self.reminder_frame: QFrame = child(form, QFrame, "reminderFrame")
         self.reminder_label: QLabel = child(form, QLabel, "reminderLabel")
         self.reminder_dismiss: QPushButton = child(form, QPushButton, "reminderDismissButton")
+        self.confirm_frame: QFrame = child(form, QFrame, "confirmFrame")
+        self.confirm_label: QLabel = child(form, QLabel, "confirmLabel")
+        self.confirm_button: QPushButton = child(form, QPushButton, "confirmScanButton")
+        self.confirm_cancel: QPushButton = child(form, QPushButton, "confirmCancelButton")
         self.start_button: QPushButton = child(form, QPushButton, "startButton")
         self.cancel_button: QPushButton = child(form, QPushButton, "cancelButton")
         self.progress_bar: QProgressBar = child(form, QProgressBar, "progressBar")
         self.status_label: QLabel = child(form, QLabel, "statusLabel")
-        self.results_table: QTableView = child(form, QTableView, "resultsTable")
+        self.changes_label: QLabel = child(form, QLabel, "changesLabel")
+        self.results_table: QTreeView = child(form, QTreeView, "resultsTable")
         self.counts_label: QLabel = child(form, QLabel, "countsLabel")
         self.show_all_check: QCheckBox = child(form, QCheckBox, "showAllCheck")
+        self.history_combo: QComboBox = child(form, QComboBox, "historyCombo")
         self.export_csv_button: QPushButton = child(form, QPushButton, "exportCsvButton")
         self.export_json_button: QPushButton = child(form, QPushButton, "exportJsonButton")
 
         self.model = ScanResultsModel(self)
-        self.results_table.setModel(self.model)
-        rows = self.results_table.verticalHeader()
-        rows.hide()
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)  # compact, like a list
-        header = self.results_table.horizontalHeader()
-        header.setSectionResizeMode(BANNER, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(PORT, 90)
-        header.resizeSection(STATE, 80)
-        header.resizeSection(SERVICE, 200)
+        self._build_table()
         self.reminder_label.setText(REMINDER)
-        self.reminder_frame.hide()
+        for frame in (self.reminder_frame, self.confirm_frame, self.changes_label):
+            frame.hide()
         for label, spec in PRESETS:
             self.preset_combo.addItem(label, spec)
         self._recent = QStringListModel(self.recent_hosts(), self)
@@ -285,17 +119,16 @@ class ScanDialog(QDialog):
         if self._recent.stringList():
             self.host_edit.setText(self._recent.stringList()[0])
 
-        self.pool = QThreadPool(self)  # scans run for seconds: not on the shared pool
-        self.pool.setMaxThreadCount(MAX_BATCHES + 1)
+        self.pool = QThreadPool(self)  # a scan's reader runs for its whole length
+        self.pool.setMaxThreadCount(3)
         self._run_id = 0
-        self._cancel = threading.Event()
+        self._process: ScanProcess | None = None
         self._running = False
-        self._ports: list[int] = []
-        self._target: ScanTarget | None = None
-        self._batch_done: dict[int, int] = {}
-        self._reports: dict[int, ScanReport] = {}
-        self._batches = 0
-        self.last_report: ScanReport | None = None
+        self._confirmed = ""  # the target text the user agreed to scan although large
+        self._hosts_total = 0
+        self._notice = ""
+        self.last_report: MultiScanReport | None = None
+        self.last_changes = ""
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
         self.ports_edit.textChanged.connect(self._on_ports_text_changed)
@@ -303,13 +136,28 @@ class ScanDialog(QDialog):
         self.host_edit.returnPressed.connect(self.start_scan)
         self.cancel_button.clicked.connect(self.cancel_scan)
         self.reminder_dismiss.clicked.connect(self.reminder_frame.hide)
-        self.show_all_check.toggled.connect(self.model.set_show_all)
+        self.confirm_button.clicked.connect(self._on_confirm_clicked)
+        self.confirm_cancel.clicked.connect(self.confirm_frame.hide)
+        self.show_all_check.toggled.connect(self._on_show_all_toggled)
+        self.history_combo.activated.connect(self._on_history_activated)
         self.export_csv_button.clicked.connect(lambda: self._on_export_clicked("csv"))
         self.export_json_button.clicked.connect(lambda: self._on_export_clicked("json"))
         self.preset_combo.setCurrentIndex(1)
         self._on_preset_changed(1)
         self._update_counts()
-        self.resize(780, 580)
+        self.reload_history()
+        self.resize(860, 600)
+
+    def _build_table(self) -> None:
+        view = self.results_table
+        view.setModel(self.model)
+        view.setRootIsDecorated(False)
+        header = view.header()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(True)
+        for column, width in ((PORT, 150), (STATE, 90), (SERVICE, 190), (PROCESS, 170)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(BANNER, QHeaderView.ResizeMode.Stretch)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -322,7 +170,7 @@ class ScanDialog(QDialog):
 
     @Slot()
     def start_scan(self) -> None:
-        """Check the inputs and the licence, then resolve and scan on the pool."""
+        """Check the input and the licence (and ask first for a large sweep), then scan."""
         if self._running:
             return
         try:
@@ -331,43 +179,40 @@ class ScanDialog(QDialog):
             self._show_error(str(exc))
             self.ports_edit.setFocus()
             return
-        host = self.host_edit.text().strip()
-        if not host:
-            self._show_error("Enter a host name or IP address to scan.")
+        try:
+            targets = scanner.parse_targets(self.host_edit.text())
+        except scanner.TargetError as exc:
+            self._show_error(str(exc))
             self.host_edit.setFocus()
             return
+        too_many = scanner.probes_refusal(targets.count, len(ports))
+        if too_many:
+            self._show_error(too_many)
+            return
         if not self._entitlements.allows("remote_scan"):  # removed while the dialog was open
-            self._show_error("Remote scanning is a paid feature: unlock Portie to scan.")
+            self._show_error(LOCKED)
             self._entitlements.unlock_requested.emit("remote_scan")
             return
-        self._run_id += 1
-        run_id = self._run_id
-        self._cancel = threading.Event()
-        self._ports, self._target = ports, None
-        self._batch_done, self._reports, self._batches = {}, {}, 0
-        self.last_report = None
-        self.model.clear()
-        self.progress_bar.setRange(0, 0)  # busy until the host is resolved
-        self._set_running(True)
-        self._show_status(f"Resolving {host}…")
-        self._update_counts()
-        job = run_in_pool(self.pool, _resolve, host)
-        job.finished.connect(lambda resolved: self._on_resolved(run_id, resolved))
-        job.failed.connect(lambda message: self._on_failed(run_id, message))
+        if targets.needs_confirmation and self._confirmed != targets.text:
+            self.confirm_label.setText(
+                f"{targets.text} is {targets.count:,} addresses ({targets.count * len(ports):,} "
+                "probes). Scan them all?"
+            )
+            self.confirm_frame.show()
+            self.confirm_button.setFocus()
+            return
+        self._launch(targets.text)
 
     @Slot()
     def cancel_scan(self) -> None:
-        """Stop every batch of the current scan; results so far stay listed."""
-        if not self._running:
+        """Stop the current scan; what it found stays listed."""
+        if not self._running or self._process is None:
             return
-        self._cancel.set()
-        if self._target is None:  # still resolving: nothing to wait for
-            self._finish(cancelled=True)
-        else:
-            self._show_status("Cancelling…")
+        self._process.cancel()
+        self._show_status("Cancelling…")
 
     def save_results(self, path: str) -> Job:
-        """Write the last scan's results to ``path`` (CSV or JSON by its name), off-thread."""
+        """Write the shown scan's results to ``path`` (CSV or JSON by its name), off-thread."""
         job = run_in_pool(self.pool, save_scan, path, self.last_report)
         job.finished.connect(lambda count: self._show_status(f"Saved {count} results to {path}."))
         job.failed.connect(
@@ -375,6 +220,19 @@ class ScanDialog(QDialog):
                 f"Could not write {path}: {message} Choose another folder."
             )
         )
+        return job
+
+    def reload_history(self) -> Job:
+        """Fill the history menu with past scans (read off the UI thread)."""
+        job = run_in_pool(self.pool, lambda: ScanHistory().past(HISTORY_SHOWN))
+        job.finished.connect(self._on_history_read)
+        return job
+
+    def reopen(self, scan_id: int) -> Job:
+        """Show past scan ``scan_id`` from the history (read off the UI thread)."""
+        job = run_in_pool(self.pool, _load_past, scan_id)
+        job.finished.connect(self._on_past_loaded)
+        job.failed.connect(self._show_error)
         return job
 
     # -- closing ----------------------------------------------------------------------------
@@ -394,94 +252,151 @@ class ScanDialog(QDialog):
             self.model.restyle()
         super().changeEvent(event)
 
-    # -- results from the pool --------------------------------------------------------------
+    # -- a run ------------------------------------------------------------------------------
 
-    def _on_resolved(self, run_id: int, resolved) -> None:
-        if run_id != self._run_id or not self._running:
-            return
-        target, local = resolved
-        self._target = target
-        self._remember(target.host)
-        if not local:
-            self._remind(target)
-        batches = scanner.split_batches(
-            self._ports, max(1, min(MAX_BATCHES, len(self._ports) // MIN_BATCH))
-        )
-        self._batches = len(batches)
-        options = {
-            "timeout": self.timeout_spin.value(),
-            "concurrency": max(1, self.concurrency_spin.value() // len(batches)),
-            "banners": self.banners_check.isChecked(),
-        }
-        self.progress_bar.setRange(0, len(self._ports))
-        self.progress_bar.setValue(0)
-        where = (
-            target.address if target.address == target.host else f"{target.host} ({target.address})"
-        )
-        note = f" {target.note}" if target.note else ""
-        self._show_status(f"Scanning {len(self._ports)} ports on {where}…{note}")
-        for number, ports in enumerate(batches):
-            self._batch_done[number] = 0
-            job = run_in_pool(self.pool, _scan_batch, target, ports, options, self._cancel,
-                              progress=True)  # fmt: skip
-            job.progressed.connect(
-                lambda update, number=number: self._on_batch_progressed(run_id, number, update)
-            )
-            job.finished.connect(
-                lambda report, number=number: self._on_batch_finished(run_id, number, report)
-            )
-            job.failed.connect(lambda message: self._on_failed(run_id, message))
+    def _launch(self, targets: str) -> None:
+        self._run_id += 1
+        run_id = self._run_id
+        self.confirm_frame.hide()
+        self.changes_label.hide()
+        self.last_report, self.last_changes, self._notice = None, "", ""
+        self.model.clear()
+        self.progress_bar.setRange(0, 0)  # busy until the hosts are resolved
+        self.progress_bar.setFormat("%p%")
+        self._set_running(True)
+        self._show_status(f"Starting the scan of {targets}…")
+        self._update_counts()
+        process = self._process = ScanProcess(self.pool, self)
 
-    def _on_batch_progressed(self, run_id: int, batch: int, update) -> None:
-        if run_id != self._run_id or not self._running:
-            return
-        kind, value = update
-        if kind == "results":
-            self.model.add(value)
-            self._update_counts()
-        else:
-            self._batch_done[batch] = value
-            self.progress_bar.setValue(sum(self._batch_done.values()))
+        def mine(slot):  # a late signal of an earlier run is ignored
+            return lambda *args: slot(*args) if run_id == self._run_id else None
 
-    def _on_batch_finished(self, run_id: int, batch: int, report: ScanReport) -> None:
-        if run_id != self._run_id or not self._running:
-            return
-        self._reports[batch] = report
-        if len(self._reports) == self._batches:
-            self._finish(cancelled=any(r.cancelled for r in self._reports.values()))
+        process.hosts_found.connect(mine(self._on_hosts_found))
+        process.results_found.connect(mine(self._on_results_found))
+        process.progressed.connect(mine(self._on_progressed))
+        process.banner_found.connect(mine(self.model.set_banner))
+        process.owners_found.connect(mine(self.model.set_owners))
+        process.notice.connect(mine(self._on_notice))
+        process.finished.connect(mine(self._on_scan_finished))
+        process.failed.connect(mine(self._on_scan_failed))
+        process.start(targets, self.ports_edit.text().strip(), self.timeout_spin.value(),
+                      self.concurrency_spin.value(), self.banners_check.isChecked())  # fmt: skip
 
-    def _on_failed(self, run_id: int, message: str) -> None:
-        if run_id != self._run_id or not self._running:
-            return
-        self._cancel.set()  # stop the sibling batches too
-        self._finish(cancelled=True)
+    def _on_hosts_found(self, hosts) -> None:
+        self.model.set_hosts(hosts)
+        self.results_table.setRootIsDecorated(len(hosts) > 1)
+        self._hosts_total = len(hosts)
+        self._remember(self.host_edit.text().strip())
+        if not all(h.local for h in hosts):
+            self._remind(self.host_edit.text().strip())
+        where = hosts[0].host if len(hosts) == 1 else f"{len(hosts):,} hosts"
+        notes = " ".join(dict.fromkeys(h.note for h in hosts if h.note))
+        self._show_status(f"Scanning {where}…" + (f" {notes}" if notes else ""))
+
+    def _on_results_found(self, batch) -> None:
+        self.model.add(batch)
+        if not self.model.single:
+            for index, opened, _closed, _filtered in batch:
+                if opened:
+                    self.results_table.expand(self.model.host_index(index))
+        self._update_counts()
+
+    def _on_progressed(self, done: int, total: int, _open: int, hosts_done: int) -> None:
+        if self.progress_bar.maximum() != total:
+            self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        text = f"{done:,} of {total:,} ports"
+        if self._hosts_total > 1:
+            text = f"{hosts_done:,} of {self._hosts_total:,} hosts · {text}"
+        self.progress_bar.setFormat(text)
+
+    def _on_notice(self, text: str) -> None:
+        self._notice = text
+        style.set_tone(self.status_label, "warn")
+        self.status_label.setText(text)
+
+    def _on_scan_finished(self, outcome: ScanOutcome) -> None:
+        report = outcome.report
+        self.model.finish(report)
+        self._expand_open_hosts()
+        self.last_report, self.last_changes = report, outcome.changes
+        if not report.cancelled:
+            self.progress_bar.setValue(self.progress_bar.maximum())
+        self._finish(_finished_text(report))
+        if outcome.notice:
+            self._show_error(outcome.notice)
+        elif self._notice:
+            style.set_tone(self.status_label, "warn")
+            self.status_label.setText(f"{self.status_label.text()} {self._notice}")
+        if outcome.changes:
+            self.changes_label.setText(outcome.changes)
+            self.changes_label.show()
+        self.reload_history()
+        self.scan_finished.emit(report)
+
+    def _on_scan_failed(self, message: str) -> None:
+        self._finish("")
         self._show_error(message)
+        if "paid feature" in message:  # the key on disk is gone: let every part know
+            self._entitlements.reload_in_background()
+        self.scan_finished.emit(None)
+
+    def _finish(self, status: str) -> None:
+        self._process = None
+        if self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(0)
+        self._set_running(False)
+        self._update_counts()
+        self._show_status(status)
+
+    # -- history ----------------------------------------------------------------------------
+
+    def _on_history_read(self, past: list[PastScan]) -> None:
+        self.history_combo.clear()
+        self.history_combo.addItem("Past scans…", None)
+        for entry in past:
+            self.history_combo.addItem(entry.label(), entry.id)
+        self.history_combo.setEnabled(bool(past))
+        self.history_loaded.emit(past)
+
+    @Slot(int)
+    def _on_history_activated(self, index: int) -> None:
+        scan_id = self.history_combo.itemData(index)
+        if scan_id is not None and not self._running:
+            self.reopen(scan_id)
+        self.history_combo.setCurrentIndex(0)
+
+    def _on_past_loaded(self, report: MultiScanReport) -> None:
+        if self._running:
+            return
+        self.model.load_report(report)
+        self.results_table.setRootIsDecorated(len(report.hosts) > 1)
+        self._expand_open_hosts()
+        self.last_report, self.last_changes = report, ""
+        self.changes_label.hide()
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(report.started))
+        self._set_running(False)
+        self._update_counts()
+        self._show_status(f"Reopened the scan of {report.targets} from {when}.")
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _finish(self, cancelled: bool) -> None:
-        self.model.finish()
-        self._running = False
-        if self._target is not None and self._reports:
-            self.last_report = ScanReport.merge(
-                self._target, list(self._reports.values()), len(self._ports), cancelled
-            )
-            self._show_status(self.last_report.summary())
-        else:
-            self._show_status("Scan cancelled." if cancelled else "")
-        if cancelled and self.progress_bar.maximum() == 0:
-            self.progress_bar.setRange(0, 1)
-            self.progress_bar.setValue(0)
-        elif not cancelled:
-            self.progress_bar.setValue(self.progress_bar.maximum())
-        self._set_running(False)
-        self._update_counts()
-        self.scan_finished.emit(self.last_report)
+    def _expand_open_hosts(self) -> None:
+        if not self.model.single:
+            for index in range(self.model.host_count()):
+                parent = self.model.host_index(index)
+                if (
+                    self.model.rowCount(parent)
+                    and self.model.index(0, 0, parent).data(RESULT_ROLE).state == OPEN
+                ):
+                    self.results_table.expand(parent)
 
     def _set_running(self, running: bool) -> None:
         self._running = running
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self.history_combo.setEnabled(not running and self.history_combo.count() > 1)
         for widget in (self.host_edit, self.preset_combo, self.ports_edit, self.timeout_spin,
                        self.concurrency_spin, self.banners_check):  # fmt: skip
             widget.setEnabled(not running)
@@ -492,7 +407,7 @@ class ScanDialog(QDialog):
     def _update_counts(self) -> None:
         counts = self.model.counts()
         self.counts_label.setText(
-            f"{counts[OPEN]} open · {counts[CLOSED]} closed · {counts[FILTERED]} filtered"
+            f"{counts[OPEN]:,} open · {counts[CLOSED]:,} closed · {counts[FILTERED]:,} filtered"
         )
 
     def _show_status(self, text: str) -> None:
@@ -508,13 +423,27 @@ class ScanDialog(QDialog):
         self.settings.setValue(RECENT_KEY, hosts)
         self._recent.setStringList(hosts)
 
-    def _remind(self, target: ScanTarget) -> None:
-        """First scan of another machine: a one-time, non-blocking reminder for that host."""
+    def _remind(self, host: str) -> None:
+        """First scan of another machine: a one-time, non-blocking reminder for that target."""
         reminded = read_str_list(self.settings, REMINDED_KEY, 1000)
-        if target.host in reminded:
+        if host in reminded:
             return
-        self.settings.setValue(REMINDED_KEY, [*reminded, target.host])
+        self.settings.setValue(REMINDED_KEY, [*reminded, host])
         self.reminder_frame.show()
+
+    @Slot()
+    def _on_confirm_clicked(self) -> None:
+        try:
+            self._confirmed = scanner.parse_targets(self.host_edit.text()).text
+        except scanner.TargetError:
+            self._confirmed = ""
+        self.confirm_frame.hide()
+        self.start_scan()
+
+    @Slot(bool)
+    def _on_show_all_toggled(self, show: bool) -> None:
+        self.model.set_show_all(show)
+        self._expand_open_hosts()
 
     @Slot(int)
     def _on_preset_changed(self, index: int) -> None:
@@ -532,11 +461,39 @@ class ScanDialog(QDialog):
             self.preset_combo.blockSignals(False)
 
     def _on_export_clicked(self, fmt: str) -> None:
-        host = self._target.host if self._target else "scan"
-        suggested = f"portie-scan-{host}.{fmt}".replace(":", "_")
+        name = self.last_report.targets if self.last_report else "scan"
+        suggested = f"portie-scan-{name}.{fmt}".translate(str.maketrans(":/,", "__+"))
         path, _filter = QFileDialog.getSaveFileName(
             self, "Export Scan Results", suggested,
             "CSV files (*.csv)" if fmt == "csv" else "JSON files (*.json)",
         )  # fmt: skip
         if path:
             self.save_results(path)
+
+
+def _load_past(scan_id: int) -> MultiScanReport:
+    """Pool thread: one past scan from the history, or a sentence saying why not."""
+    history = ScanHistory()
+    report = history.load(scan_id)
+    if report is None:
+        raise LookupError(history.notice or "That scan is no longer in the history.")
+    return report
+
+
+def _finished_text(report: MultiScanReport) -> str:
+    """What the status line says at the end (the counts are in the footer, once)."""
+    hosts = report.host_counts()
+    states = ", ".join(f"{n:,} {state}" for state, n in hosts.items() if n)
+    if len(report.hosts) == 1:
+        what = report.hosts[0].target.address
+        where = (
+            what
+            if report.hosts[0].target.host == what
+            else (f"{report.hosts[0].target.host} ({what})")
+        )
+    else:
+        where = f"{len(report.hosts):,} hosts ({states})"
+    if report.cancelled:
+        total = report.ports_requested * len(report.hosts)
+        return f"Cancelled after {report.scanned:,} of {total:,} ports of {where}."
+    return f"Scanned {where} in {report.elapsed:.2f} s."
