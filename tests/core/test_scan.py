@@ -48,6 +48,10 @@ def serve(conn):
         if kind == "greeting":
             conn.sendall(b"SSH-2.0-PortieTest_1.0\r\n")
             time.sleep(0.5)
+        elif kind == "hostile":  # escape sequences that retitle a terminal and fake a line
+            conn.sendall(b"HTTP/1.0 200 OK\r\nServer: nginx\x1b]0;PWNED\x07\x1b[2K\rFAKE "
+                         b"22/tcp open ssh\r\n\r\n")
+            time.sleep(0.5)
         else:
             data = b""
             while b"\r\n\r\n" not in data:
@@ -72,7 +76,7 @@ while time.monotonic() < deadline:
 
 @pytest.fixture
 def service_child():
-    """Factory for a child process speaking first (greeting) or answering HTTP HEAD."""
+    """Factory for a child speaking first (greeting), answering HTTP HEAD, or hostile."""
     children: list[subprocess.Popen] = []
 
     def start(kind: str) -> int:
@@ -87,6 +91,19 @@ def service_child():
         proc.kill()
         proc.wait(10)
         proc.stdout.close()
+
+
+@pytest.fixture
+def stuffed_port():
+    """A listener whose one-slot accept queue is full: every SYN to it is dropped, so a
+    probe waits for its whole timeout. Keeps a scan running for as long as a test needs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    filler = socket.create_connection(server.getsockname(), timeout=5)  # takes the slot
+    yield server.getsockname()[1]
+    filler.close()
+    server.close()
 
 
 def fd_count() -> int:
@@ -269,7 +286,7 @@ def test_resolve_target_accepts_names_and_both_address_families(text, address, f
         ("-leading.example", "'-leading.example'"),
         ("[127.0.0.1]", "'[127.0.0.1]'"),
         ("[nonsense]", "'[nonsense]'"),
-        ("a" * 300, "'" + "a" * 300 + "'"),
+        ("a" * 300, "'" + "a" * 39 + "…'"),  # a long name is quoted, not repeated whole
     ],
 )
 def test_resolve_target_refuses_malformed_hosts_by_name(text, quoted):
@@ -333,6 +350,27 @@ def test_banner_text_prefers_the_http_server_header():
     assert scanner.banner_text(b"SSH-2.0-OpenSSH_9.2\r\n") == "SSH-2.0-OpenSSH_9.2"
     assert scanner.banner_text(b"220 mail ESMTP\x00\x01\r\nmore") == "220 mail ESMTP"
     assert scanner.banner_text(b"") is None
+
+
+HOSTILE_BANNER = "nginx]0;PWNED[2K FAKE 22/tcp open ssh"
+
+
+def test_banner_text_never_carries_control_characters():
+    hostile = (
+        b"HTTP/1.1 200 OK\r\nServer: nginx\x1b]0;PWNED\x07\x1b[2K\rFAKE 22/tcp open ssh\r\n\r\n"
+    )
+    assert scanner.banner_text(hostile) == HOSTILE_BANNER
+    status_only = b"HTTP/1.1 200 \x1b[31mOK\x9b2J\r\n\r\n"  # C1 CSI too (latin-1 \x9b)
+    assert scanner.banner_text(status_only) == "HTTP/1.1 200 [31mOK2J"
+    assert scanner.banner_text("SSH-2.0-x\u202eevil\r\n".encode()) == "SSH-2.0-xevil"
+
+
+def test_hostile_server_banner_arrives_as_plain_text(service_child):
+    hostile = service_child("hostile")
+    report = scan("127.0.0.1", [hostile], banners=True)
+    [result] = report.open
+    assert result.banner == HOSTILE_BANNER
+    assert result.banner.isprintable()
 
 
 # --- loopback scans ----------------------------------------------------------------------
@@ -434,6 +472,26 @@ def test_cancel_mid_scan_returns_promptly_and_closes_every_socket(spawn_listener
     assert "cancelled after" in report.summary()
     assert fd_count() == fds_before
     assert threading.active_count() == threads_before
+
+
+def test_cancel_keeps_the_open_ports_found_on_this_machine(spawn_listener, stuffed_port):
+    """Ports that connected through this machine's own address are settled at once
+    (against its listening table), so they are reported before the end and a Cancel
+    keeps them; nothing is called closed or filtered that did not answer."""
+    child = spawn_listener([("tcp", "127.0.0.1", 0)] * 2)
+    seen: list[ScanResult] = []
+    cancel = threading.Event()
+
+    def on_progress(done: int, total: int, _open: int) -> None:
+        if done >= total - 1:  # everything but the stuffed port has answered
+            cancel.set()
+
+    report = scan("127.0.0.1", [*child.ports, stuffed_port], timeout=30, cancel=cancel,
+                  on_result=seen.append, on_progress=on_progress)  # fmt: skip
+    assert report.cancelled
+    assert set(report.open_ports) == set(child.ports)
+    assert {r.port for r in seen if r.state == OPEN} == set(child.ports)  # before the end
+    assert stuffed_port not in (*report.closed, *report.filtered)
 
 
 def test_forked_workers_find_the_same_ports_and_leave_nothing_behind(spawn_listener):

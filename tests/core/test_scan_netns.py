@@ -245,35 +245,50 @@ from portie_qt.core.scan import engine
 
 throttled = []  # how often the scan met EMFILE and held back (counted, not changed)
 _throttle = engine._Engine._throttle
-def counting_throttle(engine):
-    throttled.append(len(engine.pending))
-    _throttle(engine)
+def counting_throttle(self):
+    throttled.append(len(self.pending))
+    _throttle(self)
 engine._Engine._throttle = counting_throttle
+
+# The hog empties the descriptor table while the scan has probes in flight and is about
+# to start more. The scan thread waits for that here, so its next socket() meets EMFILE
+# for certain; the hog gives the descriptors back once the scan has backed off. Both
+# wait on conditions, not on time, so a busy machine cannot reorder them.
+in_flight, emptied = threading.Event(), threading.Event()
+_submit = engine._Engine.submit
+def submit_after_the_hog(self, keys):
+    if self.pending and not emptied.is_set():
+        in_flight.set()
+        emptied.wait(60)
+    return _submit(self, keys)
+engine._Engine.submit = submit_after_the_hog
 
 address, ports = sys.argv[1], json.loads(sys.argv[2])
 in_use = len(os.listdir("/proc/self/fd"))
-limit = in_use + engine._FD_RESERVE + 40  # room for about 40 probes at once
+limit = in_use + engine._FD_RESERVE + 40  # room for a few dozen probes at once
 resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 hogged, events = [], []
 
 def hog():
-    # Take every free descriptor shortly after the scan starts, give them back later:
-    # socket() fails with EMFILE meanwhile, and the scan must wait, not misreport.
-    time.sleep(0.2)
-    until = time.monotonic() + 1.5
-    while time.monotonic() < until:  # keep every descriptor the scan gives back
+    if not in_flight.wait(60):
+        return
+    while True:  # take every free descriptor
         try:
             hogged.append(os.open("/dev/null", os.O_RDONLY))
         except OSError as exc:
-            if exc.errno not in events:
-                events.append(exc.errno)
-            time.sleep(0.001)
+            events.append(exc.errno)
+            break
+    emptied.set()
+    deadline = time.monotonic() + 60
+    while not throttled and time.monotonic() < deadline:  # until the scan backed off
+        time.sleep(0.001)
     for fd in hogged:
         os.close(fd)
 
 thread = threading.Thread(target=hog)
 thread.start()
 report = scanner.scan(address, ports, timeout=0.5)
+in_flight.set()  # (never needed: a scan that did not wait still lets the hog finish)
 thread.join()
 print(json.dumps({"open": report.open_ports, "closed": report.closed,
                   "filtered": report.filtered, "hogged": len(hogged), "events": events,
@@ -302,3 +317,52 @@ def test_running_out_of_descriptors_slows_the_scan_but_never_misreports(namespac
     assert sorted(result["open"]) == sorted(open_ports)
     assert result["closed"] == closed_ports
     assert result["filtered"] == list(range(23000, 23200))
+
+
+def test_hosts_are_up_filtered_or_down_as_their_answers_say():
+    """Three addresses of one namespace: one answers (up), one's firewall refuses with
+    ICMP "host prohibited" (filtered), one's drops everything silently (down)."""
+    if os.geteuid() != 0:
+        pytest.fail("building a network namespace needs root (run the netns tests as root)")
+    from portie_qt.core.scan import (
+        HOST_DOWN,
+        HOST_FILTERED,
+        HOST_UP,
+        parse_targets,
+        resolve_targets,
+        scan_targets,
+    )
+
+    tag = f"{os.getpid() % 100000}{random.randrange(100):02d}"
+    name, host_link, peer_link = f"pthost{tag}", f"pth{tag}h", f"pth{tag}n"
+    used = _used_networks()
+    net = random.choice([
+        n for n in ipaddress.ip_network("10.253.0.0/16").subnets(new_prefix=29)
+        if not any(n.overlaps(u) for u in used)
+    ])  # fmt: skip
+    up, refusing, silent = (str(a) for a in list(net.hosts())[1:4])
+    ns = None
+    try:
+        ns = _build(name, host_link, peer_link, net)  # the namespace holds `up`
+        for extra in (refusing, silent):
+            ns.run("ip", "addr", "add", f"{extra}/{net.prefixlen}", "dev", peer_link)
+        ns.run("iptables", "-A", "INPUT", "-d", refusing, "-p", "tcp", "-j", "REJECT",
+               "--reject-with", "icmp-host-prohibited")  # fmt: skip
+        ns.run("iptables", "-A", "INPUT", "-d", silent, "-p", "tcp", "-j", "DROP")
+        [listening] = ns.listen([0])
+        ports = [listening, 20000, 20001]
+        targets = parse_targets(f"{up}-{silent.rsplit('.', 1)[1]}")
+        report = scan_targets(resolve_targets(targets), ports, timeout=0.3)
+        states = {h.target.address: h.state for h in report.hosts}
+        assert states == {up: HOST_UP, refusing: HOST_FILTERED, silent: HOST_DOWN}
+        by_address = {h.target.address: h for h in report.hosts}
+        assert by_address[up].open_ports == (listening,)
+        assert by_address[refusing].filtered == tuple(sorted(ports))
+        assert by_address[silent].filtered == tuple(sorted(ports))
+    finally:
+        for proc in ns.children if ns else []:
+            proc.kill()
+            proc.wait(10)
+            proc.stdout.close()
+        _ip("netns", "del", name, check=False)
+        _ip("link", "del", host_link, check=False)
