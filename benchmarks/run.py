@@ -37,6 +37,7 @@ BENCHMARKS = {
     "scan": ("benchmarks.bench_scan", "run", "full loopback scan vs nmap"),
     "remote": ("benchmarks.bench_remote", "run", "a remote host's refresh over SSH"),
     "containers": ("benchmarks.containers", "run", "container engine: start-up and per refresh"),
+    "scan-stall": ("benchmarks.scan_ui", "run", "longest UI-thread stall while the dialog scans"),
 }
 # These build what they measure in the machine's own namespace (the scanner its own
 # namespaces, the container benchmark a private Docker Engine): never re-run inside one.
