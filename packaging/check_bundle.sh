@@ -6,7 +6,8 @@
 # 1. `portie --version` names the package version;
 # 2. `portie --self-test` offscreen, then on a real X server (Xvfb, xcb): exit 0, rows > 0
 #    (the self-test itself fails when a .ui file, icon or data file is missing);
-# 3. `portie --list --json` parses and shows a listener this script starts;
+# 3. `portie --list --json` parses and shows a listener this script starts; the window's
+#    scan worker (`portie --scan-worker`) starts from the bundle and answers in frames;
 # 4. install.sh adds the menu entry, icons and command into a scratch home, and removes them;
 # 5. the .tar.gz download unpacks and runs; the sizes.
 # Everything runs from an empty temporary folder with PYTHONPATH unset, so nothing can
@@ -96,6 +97,18 @@ mine = [r for r in rows if r["local_port"] == port and r["state"] == "LISTEN" an
 print(f"ok   --list --json: {len(rows)} rows, listener 127.0.0.1:{port} pid {pid} "
       f"({mine[0]['process'] if mine else 'MISSING'})")
 sys.exit(0 if mine else 1)
+EOF
+# The scan dialog's worker process, as the bundle starts it: unlicensed, it must read the
+# request, check it, and answer with the paid-feature sentence in one frame.
+printf '{"targets": "127.0.0.1", "ports": "%s", "timeout": 1, "concurrency": null, "banners": false}\n' "$port" \
+    | timeout 60 "$exe" --scan-worker >"$scratch/worker.out" 2>"$scratch/worker.err" || true
+python3 -I - "$scratch/worker.out" <<'EOF' || fail "--scan-worker did not answer: $(tail -3 "$scratch/worker.err")"
+import marshal, struct, sys
+data = open(sys.argv[1], "rb").read()
+size = struct.unpack_from("<I", data)[0] if len(data) >= 4 else -1
+kind, text = marshal.loads(data[4 : 4 + size]) if size > 0 else ("nothing", "")
+print(f"ok   --scan-worker: {kind}: {text[:60]}…")
+sys.exit(0 if kind == "error" and "paid feature" in text else 1)
 EOF
 kill "$listener_pid" && wait "$listener_pid" 2>/dev/null || true
 listener_pid=""
