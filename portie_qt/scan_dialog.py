@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QSettings, QStringListModel, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QStringListModel,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -142,6 +151,9 @@ class ScanDialog(QDialog):
         self.history_combo.activated.connect(self._on_history_activated)
         self.export_csv_button.clicked.connect(lambda: self._on_export_clicked("csv"))
         self.export_json_button.clicked.connect(lambda: self._on_export_clicked("json"))
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting mid-scan: end the worker rather than leave it behind
+            app.aboutToQuit.connect(self._on_app_about_to_quit)
         self.preset_combo.setCurrentIndex(1)
         self._on_preset_changed(1)
         self._update_counts()
@@ -246,6 +258,12 @@ class ScanDialog(QDialog):
         self.cancel_scan()
         super().closeEvent(event)
 
+    @Slot()
+    def _on_app_about_to_quit(self) -> None:
+        if self._process is not None:
+            self._process.stop_now()
+            self._finish("Stopped: Portie is quitting.")
+
     def changeEvent(self, event) -> None:  # Qt override
         if event.type() == QEvent.Type.PaletteChange:
             style.restyle(self)
@@ -323,11 +341,10 @@ class ScanDialog(QDialog):
         if not report.cancelled:
             self.progress_bar.setValue(self.progress_bar.maximum())
         self._finish(_finished_text(report))
-        if outcome.notice:
-            self._show_error(outcome.notice)
-        elif self._notice:
+        warning = " ".join(text for text in (self._notice, outcome.notice) if text)
+        if warning:  # the descriptor limit, or a history that could not be written
             style.set_tone(self.status_label, "warn")
-            self.status_label.setText(f"{self.status_label.text()} {self._notice}")
+            self.status_label.setText(f"{self.status_label.text()} {warning}")
         if outcome.changes:
             self.changes_label.setText(outcome.changes)
             self.changes_label.show()

@@ -97,6 +97,13 @@ class ScanProcess(QObject):
         # A worker stuck in a name lookup cannot notice; it is ended a while later.
         QTimer.singleShot(_KILL_AFTER_MS, self, self._kill)
 
+    def stop_now(self) -> None:
+        """The app is quitting: end the worker at once (it keeps nothing half-written)."""
+        if self._process.state() != QProcess.ProcessState.NotRunning:
+            self._ended = True  # nobody is listening any more
+            self._process.kill()
+            self._process.waitForFinished(2000)  # a killed child is reaped in milliseconds
+
     @Slot()
     def _kill(self) -> None:
         if self._process.state() != QProcess.ProcessState.NotRunning:

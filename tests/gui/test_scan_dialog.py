@@ -397,10 +397,14 @@ def test_an_open_dialog_stops_scanning_when_the_licence_is_removed(qtbot, licens
     assert "paid feature" in dialog.status_label.text()
 
 
-def test_a_licence_removed_elsewhere_is_caught_by_the_scan_itself(qtbot, dialog, refused_port):
+def test_a_licence_removed_elsewhere_is_caught_by_the_scan_itself(qtbot, licensed, refused_port):
     """Another window or `portie license remove` deleted the key: the dialog still thinks
     it is unlocked, but the scan worker reads the key on disk and refuses."""
+    entitlements = Entitlements()
+    dialog = make_dialog(qtbot, entitlements)
+    dialog.show()
     assert LicenseStore().remove()
+    assert entitlements.unlocked  # the dialog has not heard of it
     dialog.host_edit.setText("127.0.0.1")
     dialog.ports_edit.setText(str(refused_port))
     with qtbot.waitSignal(dialog.scan_finished, timeout=20000) as finished:
@@ -408,7 +412,8 @@ def test_a_licence_removed_elsewhere_is_caught_by_the_scan_itself(qtbot, dialog,
     assert finished.args == [None]
     assert "This is a paid feature" in dialog.status_label.text()
     assert dialog.model.host_count() == 0
-    qtbot.waitUntil(lambda: not dialog._entitlements.unlocked, timeout=10000)
+    qtbot.waitUntil(lambda: not entitlements.unlocked, timeout=10000)  # and now every part has
+    dialog.pool.waitForDone(10000)
 
 
 # --- many hosts and the history ------------------------------------------------------------
@@ -499,3 +504,22 @@ def test_a_large_sweep_asks_first_and_a_huge_one_is_refused(qtbot, dialog):
     report = finished.args[0]
     assert len(report.hosts) == 512 and report.host_counts()["up"] == 512
     assert dialog.model.host_count() == 512
+
+
+def test_quitting_mid_scan_ends_the_worker(qtbot, dialog, stuffed_port):  # noqa: F811
+    """The app quits while a scan waits on a silent port: its worker process is ended."""
+    import psutil
+
+    dialog.host_edit.setText("127.0.0.1")
+    dialog.ports_edit.setText(str(stuffed_port))
+    dialog.timeout_spin.setValue(30)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+
+    def worker():
+        found = [p for p in psutil.Process().children() if scan_worker.FLAG in p.cmdline()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: worker() is not None, timeout=10000)
+    running = worker()
+    QApplication.instance().aboutToQuit.emit()  # what app.quit() sends first
+    assert not running.is_running() or running.status() == psutil.STATUS_ZOMBIE

@@ -7,7 +7,7 @@
 - `local`: scanning this machine: its listening table and the owners of its ports.
 - `tally`: counting a running scan's results per host.
 - `parallel`: splitting a scan into batches or forked worker processes.
-- `report`: `ScanResult`, `ScanReport` (per host, with `merge`), `MultiScanReport`.
+- `report`: `ScanResult`, `ScanReport` (per host), `MultiScanReport`.
 - `run`: `scan()` (one host) and `scan_targets()` (many), the entry points.
 - `history`: every finished scan, kept on disk, and what changed since the last one.
 - `worker`: a scan in a process of its own, streaming its results (for the window).

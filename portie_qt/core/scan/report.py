@@ -10,7 +10,6 @@ prohibited, or this machine's firewall), and *down* when nothing came back at al
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portie_qt.core.scan.targets import ScanTarget
@@ -102,26 +101,6 @@ class ScanReport:
         if self.cancelled:
             text += f" (cancelled after {self.scanned} of {self.ports_requested} ports)"
         return text
-
-    @classmethod
-    def merge(
-        cls,
-        target: ScanTarget,
-        reports: Sequence[ScanReport],
-        ports_requested: int,
-        cancelled: bool = False,
-    ) -> ScanReport:
-        """One report for a scan run in parts (batches or worker processes)."""
-        return cls(
-            target=target,
-            ports_requested=ports_requested,
-            open=tuple(sorted((r for rep in reports for r in rep.open), key=lambda r: r.port)),
-            closed=tuple(sorted(p for rep in reports for p in rep.closed)),
-            filtered=tuple(sorted(p for rep in reports for p in rep.filtered)),
-            elapsed=max((rep.elapsed for rep in reports), default=0.0),
-            cancelled=cancelled or any(rep.cancelled for rep in reports),
-            notes=(target.note,) if target.note else (),
-        )
 
 
 @dataclass(frozen=True)
