@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
+from portie_qt.core.confirm import Confirmer
 from portie_qt.core.containers import ContainerOwners
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
@@ -67,6 +68,9 @@ class RefreshWorker(QThread):
         self.host = getattr(self.collector, "host_name", "")  # "" for this computer
         # This computer's container engine names the owners of its published ports.
         self.containers = None if self.host else ContainerOwners()
+        # Every absence and owner change is confirmed before it reaches the table, the
+        # activity log, notifications and watched ports.
+        self.confirmer = Confirmer(self.collector)
 
     # -- called from the UI thread ----------------------------------------------------
     def set_interval_ms(self, interval_ms: int) -> None:
@@ -98,6 +102,7 @@ class RefreshWorker(QThread):
         with self._lock:
             self._epoch = epoch
             self._previous = None
+            self.confirmer = Confirmer(self.collector)  # a new baseline, nothing held over
         retry_now = getattr(self.collector, "retry_now", None)
         if retry_now is not None:  # shown again: no back-off left over from last time
             retry_now()
@@ -132,9 +137,9 @@ class RefreshWorker(QThread):
 
     def _refresh_once(self, requested: bool) -> None:
         with self._lock:
-            epoch, previous = self._epoch, self._previous
+            epoch, previous, confirmer = self._epoch, self._previous, self.confirmer
         try:
-            snapshot = self.collector.collect()
+            snapshot = confirmer.collect()
             if self.containers is not None:  # asked here, once per refresh, off the UI thread
                 snapshot = self.containers.annotate(snapshot)
         except Exception as exc:

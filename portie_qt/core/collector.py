@@ -1,25 +1,48 @@
-"""Collect every TCP/UDP endpoint on this machine into a `Snapshot`.
+"""Collect every TCP/UDP endpoint on this machine into a consistent `Snapshot`.
 
-One ``psutil.net_connections`` call per refresh. Process names and users are cached
-by ``(pid, create_time)``: a refresh with 10,000 sockets owned by 50 processes asks
-about 50 processes, once each, and only for their start time when already cached.
+On Linux the socket tables come straight from the kernel (netlink ``sock_diag``, else
+``/proc/net/*``: see ``sockets_linux``), read *before* ``/proc/*/fd``: a socket in the
+tables is then either found in its holders' descriptors or has closed meanwhile, never
+"too new to have an owner". Every snapshot:
 
-On Linux the same rows are read straight from ``/proc/net/{tcp,tcp6,udp,udp6}`` and
-``/proc/*/fd`` (what psutil does, minus its per-row address decoding, which costs
-two thirds of its time at 10,000 sockets: see ``python -m benchmarks refresh``).
+- holds each socket once (deduped on its identity: table, addresses, ports, inode);
+- names every process holding a socket (forked workers share their parent's), the
+  oldest as the primary holder;
+- looks again for the owner of a listener not found on the first look, and drops the
+  ones that closed meanwhile; one still not found is "owner not yet known", and a
+  refresh later "outside this view". "Hidden" means only: Portie lacks the permission.
+
+Elsewhere one ``psutil.net_connections`` call per refresh. Process details (name, user,
+command line, working directory, app label, project) are read once per
+``(pid, create_time)``: a refresh with 10,000 sockets owned by 50 processes asks about
+50 processes, and only for their start time when already cached.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import struct
 import sys
 import time
+from collections.abc import Iterable
 
 import psutil
 
-from portie_qt.core.endpoints import BOUND, OWNERLESS_STATES, Endpoint, Snapshot
+from portie_qt.core import sockets_linux as kernel
+from portie_qt.core.endpoints import (
+    BOUND,
+    HOLDERS_AT,
+    INODE_AT,
+    OWNER_HIDDEN,
+    OWNER_OUTSIDE,
+    OWNER_PENDING,
+    OWNER_SEEN,
+    OWNER_STATUS_AT,
+    OWNERLESS_STATES,
+    PROGRAM_AT,
+    Endpoint,
+    Snapshot,
+)
 from portie_qt.core.platform import (
     WINDOWS,
     WINDOWS_SYSTEM_PIDS,
@@ -27,21 +50,31 @@ from portie_qt.core.platform import (
     is_admin,
     user_name,
 )
+from portie_qt.core.programs import Program, program_of
 
 _FAMILY = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
 _PROTO = {socket.SOCK_STREAM: "tcp", socket.SOCK_DGRAM: "udp"}
+_LISTENING = ("LISTEN", BOUND)
+_UNKNOWN = (None, None, None, None)
+
+# (create_time, name, user, program) of one process.
+Owner = tuple
 
 
 class ProcessCache:
-    """Name, user and start time per process, keyed by ``(pid, create_time)``."""
+    """Name, user, start time and `Program` per process, keyed by ``(pid, create_time)``.
+
+    The command line and working directory are read once per process lifetime, here on
+    the collector's thread, never per socket and never on the UI thread.
+    """
 
     def __init__(self) -> None:
-        self._by_pid: dict[int, tuple[float | None, str | None, str | None]] = {}
+        self._by_pid: dict[int, Owner] = {}
 
-    def owner(self, pid: int) -> tuple[float | None, str | None, str | None]:
-        """``(create_time, name, user)`` of ``pid``; Nones where it cannot be seen."""
+    def owner(self, pid: int) -> Owner:
+        """``(create_time, name, user, program)`` of ``pid``; Nones where it cannot be seen."""
         if WINDOWS and pid in WINDOWS_SYSTEM_PIDS:
-            return (0.0, WINDOWS_SYSTEM_PIDS[pid], "SYSTEM")
+            return (0.0, WINDOWS_SYSTEM_PIDS[pid], "SYSTEM", None)
         cached = self._by_pid.get(pid)
         try:
             proc = psutil.Process(pid)
@@ -51,13 +84,14 @@ class ProcessCache:
             with proc.oneshot():
                 name = proc.name()
                 user = user_name(proc)
+                program = _program(proc, name)
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             # The process exited between the socket scan and now: normal, not an error.
             self._by_pid.pop(pid, None)
-            return (None, None, None)
+            return _UNKNOWN
         except psutil.AccessDenied:
-            return (None, None, None)
-        entry = (create_time, name, user)
+            return _UNKNOWN
+        entry = (create_time, name, user, program)
         self._by_pid[pid] = entry
         return entry
 
@@ -66,144 +100,256 @@ class ProcessCache:
             del self._by_pid[pid]
 
 
-# /proc/net/tcp's hex state -> psutil's status names (psutil/_pslinux.py TCP_STATUSES).
-_TCP_STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1",
-               "05": "FIN_WAIT2", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT",
-               "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"}  # fmt: skip
-_PROC_NET = (("tcp", "tcp", "ipv4"), ("tcp6", "tcp", "ipv6"), ("udp", "udp", "ipv4"),
-             ("udp6", "udp", "ipv6"))  # fmt: skip
-# Hex address -> text. Few distinct addresses recur (loopback, the host's own), so
-# decoding each once instead of once per row is most of the speed-up.
-_ADDRESSES: dict[str, str] = {}
-_ADDRESS_CACHE_MAX = 4096
+def _program(proc: psutil.Process, name: str) -> Program:
+    try:
+        cmdline = proc.cmdline()
+    except psutil.AccessDenied:
+        cmdline = None  # another user's process on macOS/Windows: the name still shows
+    try:
+        cwd = proc.cwd() or None
+    except psutil.AccessDenied:
+        cwd = None  # Linux without root: other users' directories are private
+    return program_of(name, cmdline, cwd)
 
 
-def _decode_ip(hex_ip: str) -> str:
-    """``0100007F`` -> ``127.0.0.1``; /proc/net stores each 32-bit word in host order."""
-    raw = bytes.fromhex(hex_ip)
-    if len(raw) == 4:
-        return socket.inet_ntop(socket.AF_INET, raw[::-1])
-    return socket.inet_ntop(socket.AF_INET6, struct.pack(">4I", *struct.unpack("<4I", raw)))
+class _Owners:
+    """Owner records for one refresh, shared between endpoints and reused between
+    refreshes, so an unchanged socket's record is the very same object (``is``)."""
+
+    def __init__(self, cache: ProcessCache) -> None:
+        self.cache = cache
+        self._records: dict[tuple[int, ...], tuple[tuple, tuple]] = {}
+        self.seen: set[int] = set()
+        self._this_refresh: dict[int, Owner] = {}
+
+    def begin(self) -> None:
+        self._this_refresh = {}
+        self.seen = set()
+
+    def _owner(self, pid: int) -> Owner:
+        found = self._this_refresh.get(pid)
+        if found is None:
+            found = self._this_refresh[pid] = self.cache.owner(pid)
+            self.seen.add(pid)
+        return found
+
+    def record(self, pids: tuple[int, ...]) -> tuple:
+        """``(pid, name, user, create_time, holders, program, owner_status)`` for the
+        holders ``pids``
+        (ascending): the primary holder is the oldest, the one that created the socket."""
+        owners = tuple(self._owner(pid) for pid in pids)
+        cached = self._records.get(pids)
+        if cached is not None and all(a is b for a, b in zip(cached[0], owners, strict=True)):
+            return cached[1]
+        if len(pids) == 1:
+            primary = 0
+        else:
+            # Oldest first (an unreadable start time last), then the lower PID.
+            primary = min(range(len(pids)), key=lambda i: _age_order(owners[i][0], pids[i]))
+        created, name, user, program = owners[primary]
+        holders = tuple((pid, owner[0], owner[1]) for pid, owner in zip(pids, owners, strict=True))
+        record = (pids[primary], name, user, created, holders, program, OWNER_SEEN)
+        if len(self._records) > 4096:
+            self._records.clear()
+        self._records[pids] = (owners, record)
+        return record
 
 
-def _address(hex_ip: str) -> str:
-    found = _ADDRESSES.get(hex_ip)
-    if found is None:
-        if len(_ADDRESSES) > _ADDRESS_CACHE_MAX:
-            _ADDRESSES.clear()
-        found = _ADDRESSES[hex_ip] = _decode_ip(hex_ip)
-    return found
+def _age_order(created: float | None, pid: int) -> tuple:
+    return (created is None, created or 0.0, pid)
 
 
-def _socket_owners() -> dict[str, int]:
-    """Socket inode -> PID, from every ``/proc/PID/fd`` this user may read.
-
-    Ascending PIDs with the later one winning, as psutil does, so a socket shared by a
-    parent and its workers names the same process either way.
-    """
-    owners: dict[str, int] = {}
-    pids = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
-    readlink = os.readlink
-    for pid in pids:
-        try:
-            # One directory fd per process: readlink relative to it skips re-resolving
-            # /proc/PID/fd for each of a busy process's thousands of descriptors.
-            fd_dir = os.open(f"/proc/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            continue  # exited meanwhile, or another user's process without root
-        try:
-            for fd in os.listdir(fd_dir):
-                try:
-                    target = readlink(fd, dir_fd=fd_dir)
-                except OSError:
-                    continue  # closed meanwhile
-                if target.startswith("socket:["):
-                    owners[target[8:-1]] = pid
-        except OSError:
-            pass  # the process exited while we listed it
-        finally:
-            os.close(fd_dir)
-    return owners
-
-
-class _ProcNetReader:
-    """Endpoints straight from ``/proc/net/{tcp,tcp6,udp,udp6}``: psutil's rows, decoded
-    the way ``Collector`` decodes psutil's, with the ``Endpoint`` of an unchanged socket
-    reused from the previous refresh.
-
-    Reuse matters beyond parsing time: ``Endpoint`` is a tuple subclass, which Python's
-    cycle collector never untracks, so 10,000 fresh ones per refresh forced a full
-    collection (12–28 ms with the GIL held) on almost every refresh.
-    """
+class _KernelReader:
+    """Endpoints from the kernel's socket tables plus ``/proc/*/fd`` (Linux)."""
 
     def __init__(self) -> None:
-        self._previous: dict[str, dict[str, Endpoint]] = {}
+        self.netlink = True
+        self._previous: dict[tuple, Endpoint] = {}  # last refresh's endpoint per row
+        self._unknown: set[int] = set()  # listener inodes whose owner was not found last time
 
-    def read(self, owner) -> tuple[list[Endpoint], int]:
-        """Every endpoint, and how many have an owner this user may not see.
-
-        ``owner(pid)`` gives ``(create_time, name, user)``.
-        """
-        inode_owner = _socket_owners()
-        endpoints: list[Endpoint] = []
-        append = endpoints.append
-        hidden = 0
-        for name, protocol, family in _PROC_NET:
+    def rows(self, listeners_only: bool = False) -> list[tuple]:
+        if self.netlink:
             try:
-                with open(f"/proc/net/{name}", encoding="ascii") as handle:
-                    lines = handle.read().splitlines()[1:]
-            except FileNotFoundError:
-                continue  # no IPv6 in this kernel
-            previous = self._previous.get(name, {})
-            current: dict[str, Endpoint] = {}
-            tcp = protocol == "tcp"
-            for line in lines:
-                fields = line.split(None, 10)
-                local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
-                if local.endswith(":0000"):
-                    continue  # psutil reports no local address for port 0; so do we
-                pid = inode_owner.get(inode)
-                if pid is None:
-                    create_time = process = user = None
-                else:
-                    create_time, process, user = owner(pid)
-                key = f"{local} {remote} {state} {inode}"
-                endpoint = previous.get(key)
-                if (endpoint is None or endpoint[7] != pid or endpoint[10] != create_time
-                        or endpoint[8] != process or endpoint[9] != user):  # fmt: skip
-                    endpoint = _endpoint(protocol, family, local, remote, state, tcp, pid,
-                                         process, user, create_time)  # fmt: skip
-                current[key] = endpoint
-                if pid is None and endpoint[6] not in OWNERLESS_STATES:
+                return kernel.netlink_rows(listeners_only=listeners_only)
+            except kernel.SocketSourceError:
+                self.netlink = False  # no sock_diag in this kernel: /proc says the same
+        return kernel.proc_rows(listeners_only=listeners_only)
+
+    def fields(self, row: tuple) -> tuple:
+        return kernel.netlink_fields(row) if self.netlink else kernel.proc_fields(row)
+
+    def read(self, owners: _Owners, admin: bool) -> tuple[list[Endpoint], int]:
+        """Every endpoint, and how many have an owner this user lacks the permission to see."""
+        rows = _deduped(self.rows())
+        holders = kernel.socket_holders()
+        endpoints, pending = self._build(rows, holders, owners, admin)
+        if pending:
+            # Root that still cannot find an owner after a second walk, where some
+            # processes' descriptors are out of reach (protected, or outside this PID
+            # namespace): the owner is outside this view, not merely not found yet.
+            outside = admin and (holders.unreadable > 0 or _in_child_pid_namespace())
+            endpoints = self._look_again(endpoints, pending, owners, outside)
+        unknown = set()
+        hidden = 0
+        for endpoint in endpoints:
+            if endpoint[7] is None:
+                status = endpoint[OWNER_STATUS_AT]
+                if status == OWNER_HIDDEN:
                     hidden += 1
-                append(endpoint)
-            self._previous[name] = current
+                elif status in (OWNER_PENDING, OWNER_OUTSIDE):
+                    unknown.add(endpoint[INODE_AT])
+        self._unknown = unknown
         return endpoints, hidden
 
+    def _build(self, rows, holders: kernel.Holders, owners: _Owners, admin: bool):
+        previous, current = self._previous, {}
+        first_holder, shared = holders.first.get, holders.shared
+        fields_of = kernel.netlink_fields if self.netlink else kernel.proc_fields
+        me = os.geteuid()
+        unknown_before = self._unknown
+        single: dict[int, tuple] = {}  # pid -> its record, for sockets it holds alone
+        no_owner: dict[str, tuple] = {}
+        endpoints: list[Endpoint] = []
+        append = endpoints.append
+        pending: list[int] = []  # indexes of listeners whose owner was not found
+        for row in rows:
+            inode = row[4]
+            pid = first_holder(inode)
+            if pid is None:
+                status = _status(row[0], row[2], row[3], me, admin, inode in unknown_before)
+                record = no_owner.get(status)
+                if record is None:
+                    record = no_owner[status] = (None, None, None, None, (), None, status)
+            elif inode in shared:
+                record = owners.record(tuple(shared[inode]))
+            else:
+                record = single.get(pid)
+                if record is None:
+                    record = single[pid] = owners.record((pid,))
+            # The previous refresh's record of this very row (its addresses, state, uid
+            # and inode) is reused while its owner is the same. Only the Endpoint is kept:
+            # a new tuple per row per refresh would pile up for the cycle collector, whose
+            # full passes hold the GIL for tens of ms and stall the window.
+            endpoint = previous.get(row)
+            if endpoint is None or not _same_owner(endpoint, record):
+                fields = fields_of(row)
+                if not fields[1]:
+                    continue  # local port 0: psutil lists no local address for those
+                endpoint = _endpoint(row[0], fields, row[2], record, inode)
+            current[row] = endpoint
+            if record[6] == OWNER_PENDING:
+                pending.append(len(endpoints))
+            append(endpoint)
+        self._previous = current
+        return endpoints, pending
 
-def _endpoint(protocol, family, local, remote, state, tcp, pid, process, user, create_time):
-    """One /proc/net line's fields as an ``Endpoint`` (ports and addresses are hex)."""
-    local_hex, local_port = local.split(":")
-    remote_hex, remote_port_hex = remote.split(":")
-    remote_port = int(remote_port_hex, 16)
-    if remote_port:
-        remote_address = _address(remote_hex)
+    def _look_again(self, endpoints, pending, owners, outside: bool):
+        """A second look for listeners whose owner was not found: drop those that closed
+        meanwhile, find the owners of the rest in a fresh walk of ``/proc/*/fd``; the ones
+        still without one are owned outside this view when ``outside``."""
+        still = self.listening_identities()
+        gone = {i for i in pending if (endpoints[i][:6], endpoints[i][INODE_AT]) not in still}
+        holders = kernel.socket_holders() if len(gone) < len(pending) else None
+        out = []
+        for index, endpoint in enumerate(endpoints):
+            if index in gone:
+                continue
+            unfound = endpoint[7] is None and endpoint[OWNER_STATUS_AT] == OWNER_PENDING
+            if holders is not None and unfound:
+                pid = holders.first.get(endpoint[INODE_AT])
+                if pid is not None:
+                    inode = endpoint[INODE_AT]
+                    pids = tuple(holders.shared[inode]) if inode in holders.shared else (pid,)
+                    pid, name, user, created, held, program, _seen = owners.record(pids)
+                    endpoint = endpoint._replace(
+                        pid=pid, process=name, user=user, create_time=created, holders=held,
+                        owner_status=OWNER_SEEN, program=program,
+                    )  # fmt: skip
+                elif outside:
+                    endpoint = endpoint._replace(owner_status=OWNER_OUTSIDE)
+            out.append(endpoint)
+        return out
+
+    def listening_identities(self) -> set[tuple]:
+        """``(key, inode)`` of every listening socket now, from a small listeners-only read."""
+        found = set()
+        for row in self.rows(listeners_only=True):
+            local, port, remote, remote_port = self.fields(row)
+            if port:
+                protocol, family = kernel.TABLES[row[0]]
+                found.add(((protocol, family, local, port, remote, remote_port), row[4]))
+        return found
+
+
+_INITIAL_PID_NAMESPACE = 0xEFFFFFFC  # PROC_PID_INIT_INO in the kernel
+
+
+def _in_child_pid_namespace() -> bool:
+    """Whether Portie runs in a PID namespace of its own (a container): processes outside
+    it may hold sockets in its network namespace, and it cannot see them."""
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino != _INITIAL_PID_NAMESPACE
+    except OSError:
+        return False
+
+
+def _same_owner(endpoint: Endpoint, record: tuple) -> bool:
+    """Whether ``endpoint`` was built from an owner record equal to ``record``. Holders
+    and programs are shared objects, so ``is`` settles them."""
+    return (
+        endpoint[HOLDERS_AT] is record[4]
+        and endpoint[PROGRAM_AT] is record[5]
+        and endpoint[7] == record[0]
+        and endpoint[OWNER_STATUS_AT] == record[6]
+        and endpoint[8] == record[1]
+        and endpoint[9] == record[2]
+        and endpoint[10] == record[3]
+    )
+
+
+def _deduped(rows: list[tuple]) -> list[tuple]:
+    """Each socket once: the tables are read in chunks while sockets move, so one socket
+    can be listed twice. The later listing (the fresher state) wins."""
+    by_identity: dict = {}
+    for row in rows:
+        inode = row[4]
+        by_identity[inode if inode else (row[0], row[1])] = row
+    if len(by_identity) == len(rows):
+        return rows
+    return list(by_identity.values())
+
+
+def _status(table: int, state: int, uid: int, me: int, admin: bool, unknown_before: bool) -> str:
+    """Why a socket from the kernel's tables has no owner (one of ``OWNER_*``)."""
+    tcp = table < 2
+    name = kernel.TCP_STATES.get(state, "NONE") if tcp else None
+    if tcp and name in OWNERLESS_STATES:
+        return OWNER_SEEN
+    if not admin and uid != me:
+        return OWNER_HIDDEN
+    listening = state == 10 if tcp else state == 7
+    if not listening:
+        return OWNER_SEEN  # a connection waiting to be accepted: no process holds it yet
+    return OWNER_OUTSIDE if unknown_before else OWNER_PENDING
+
+
+def _endpoint(table, fields, state, record, inode) -> Endpoint:
+    protocol, family = kernel.TABLES[table]
+    local, local_port, remote, remote_port = fields
+    if protocol == "tcp":
+        status = kernel.TCP_STATES.get(state, "NONE")
     else:
-        remote_address = remote_port = None  # psutil: no remote address for port 0
-    udp_status = "CONNECTED" if remote_port else BOUND
-    status = _TCP_STATES.get(state, "NONE") if tcp else udp_status
-    return Endpoint(protocol, family, _address(local_hex), int(local_port, 16), remote_address,
-                    remote_port, status, pid, process, user, create_time)  # fmt: skip
+        status = "CONNECTED" if remote_port else BOUND
+    pid, name, user, created, holders, program, owner_status = record
+    return Endpoint(protocol, family, local, local_port, remote, remote_port, status, pid, name,
+                    user, created, holders=holders, inode=inode, owner_status=owner_status,
+                    program=program)  # fmt: skip
 
 
 # The reader is used only while psutil's own function is in place, so a replaced
 # psutil.net_connections (a test simulating macOS or a non-root view) is honoured.
 _PSUTIL_NET_CONNECTIONS = psutil.net_connections
-_USE_PROC_NET = (
-    sys.platform.startswith("linux")
-    and sys.byteorder == "little"
-    and os.access("/proc/net/tcp", os.R_OK)
-)
+_USE_KERNEL = sys.platform.startswith("linux") and os.access("/proc/net/tcp", os.R_OK)
 
 
 def _per_process_connections() -> tuple[list, int]:
@@ -221,13 +367,44 @@ def _per_process_connections() -> tuple[list, int]:
     return rows, denied
 
 
+def hidden_notice(hidden: int) -> str:
+    """The status bar's sentence for owners Portie lacks the permission to see."""
+    if hidden == 1:
+        what = "The owner of 1 socket belongs to another user and is hidden."
+    else:
+        what = f"The owners of {hidden} sockets belong to other users and are hidden."
+    return f"{what} {elevation_hint()}"
+
+
 class Collector:
     """Collects snapshots, remembering process details between refreshes."""
 
     def __init__(self) -> None:
         self.cache = ProcessCache()
         self.admin = is_admin()
-        self._proc_net = _ProcNetReader() if _USE_PROC_NET else None
+        self._owners = _Owners(self.cache)
+        self._kernel = _KernelReader() if _USE_KERNEL else None
+        self._unknown: set[tuple] = set()  # psutil path: listeners without an owner last time
+
+    @property
+    def source(self) -> str:
+        """Where the socket tables come from: ``sock_diag``, ``/proc/net`` or ``psutil``."""
+        if not self._fast():
+            return "psutil"
+        return "sock_diag" if self._kernel.netlink else "/proc/net"
+
+    def _fast(self) -> bool:
+        return self._kernel is not None and psutil.net_connections is _PSUTIL_NET_CONNECTIONS
+
+    def listening_identities(self) -> set[tuple] | None:
+        """``(key, inode)`` of every listening socket right now, from a small second read
+        of the kernel's tables; None where there is no cheap second look (psutil)."""
+        if not self._fast():
+            return None
+        try:
+            return self._kernel.listening_identities()
+        except (OSError, ValueError, IndexError):
+            return None
 
     def _raw(self) -> tuple[list, str]:
         try:
@@ -241,40 +418,27 @@ class Collector:
                 f"could not be inspected). {elevation_hint()}"
             )
 
-    def _from_proc_net(self) -> tuple[list[Endpoint], int, set[int]] | None:
-        """Linux: the endpoints read from /proc, or None to use psutil instead."""
-        if self._proc_net is None or psutil.net_connections is not _PSUTIL_NET_CONNECTIONS:
-            return None
-        owners: dict[int, tuple] = {}
-        owner = self.cache.owner
-
-        def owner_once(pid: int) -> tuple:
-            found = owners.get(pid)
-            if found is None:
-                found = owners[pid] = owner(pid)
-            return found
-
-        try:
-            endpoints, hidden = self._proc_net.read(owner_once)
-        except (OSError, ValueError, IndexError):
-            return None  # an unexpected /proc layout: psutil knows more kernels than we do
-        return endpoints, hidden, set(owners)
-
     def collect(self) -> Snapshot:
-        fast = self._from_proc_net()
-        if fast is not None:
-            endpoints, hidden, pids = fast
-            return self._snapshot(endpoints, hidden, pids, "")
+        self._owners.begin()
+        if self._fast():
+            try:
+                endpoints, hidden = self._kernel.read(self._owners, self.admin)
+            except (OSError, ValueError, IndexError):
+                pass  # an unexpected kernel layout: psutil knows more kernels than we do
+            else:
+                return self._snapshot(endpoints, hidden, "")
         raw, notice = self._raw()
-        owner = self.cache.owner
-        owners: dict[int, tuple] = {}
-        endpoints = []
-        append = endpoints.append
-        hidden = 0
-        family_of, proto_of = _FAMILY, _PROTO
+        endpoints, hidden = self._from_psutil(raw)
+        return self._snapshot(endpoints, hidden, notice)
+
+    def _from_psutil(self, raw: Iterable) -> tuple[list[Endpoint], int]:
+        """Endpoints from psutil rows. Rows for the same socket address from several
+        processes (one row per holder on macOS and Windows) become one endpoint with
+        every holder; there is no inode to tell a shared socket from a twin."""
+        grouped: dict[tuple, list[int | None]] = {}
         for _fd, fam, typ, laddr, raddr, status, pid in raw:
-            family = family_of.get(fam)
-            protocol = proto_of.get(typ)
+            family = _FAMILY.get(fam)
+            protocol = _PROTO.get(typ)
             if family is None or protocol is None or not laddr:
                 continue
             if raddr:
@@ -283,28 +447,40 @@ class Collector:
                 remote_address = remote_port = None
             if protocol == "udp":
                 status = "CONNECTED" if raddr else BOUND
-            if pid is None:
-                create_time = name = user = None
-                if status not in OWNERLESS_STATES:
-                    hidden += 1
+            key = (protocol, family, laddr[0], laddr[1], remote_address, remote_port, status)
+            pids = grouped.setdefault(key, [])
+            if pid not in pids:
+                pids.append(pid)
+        endpoints = []
+        hidden = 0
+        unknown = set()
+        for key, pids in grouped.items():
+            known = tuple(sorted(p for p in pids if p is not None))
+            status = key[6]
+            if known:
+                pid, name, user, created, holders, program, seen = self._owners.record(known)
+                endpoints.append(Endpoint(*key, pid, name, user, created, holders=holders,
+                                          owner_status=seen, program=program))  # fmt: skip
+                continue
+            if status in OWNERLESS_STATES:
+                why = OWNER_SEEN
+            elif not self.admin:
+                why = OWNER_HIDDEN
+                hidden += 1
+            elif status in _LISTENING:
+                why = OWNER_OUTSIDE if key in self._unknown else OWNER_PENDING
+                unknown.add(key)
             else:
-                found = owners.get(pid)
-                if found is None:
-                    found = owners[pid] = owner(pid)
-                create_time, name, user = found
-            append(Endpoint(protocol, family, laddr[0], laddr[1], remote_address, remote_port,
-                            status, pid, name, user, create_time))  # fmt: skip
-        return self._snapshot(endpoints, hidden, set(owners), notice)
+                why = OWNER_SEEN
+            endpoints.append(Endpoint(*key, None, None, None, None, owner_status=why))
+        self._unknown = unknown
+        return endpoints, hidden
 
-    def _snapshot(self, endpoints: list[Endpoint], hidden: int,
-                  pids: set[int], notice: str) -> Snapshot:  # fmt: skip
-        self.cache.prune(pids)
+    def _snapshot(self, endpoints: list[Endpoint], hidden: int, notice: str) -> Snapshot:
+        self.cache.prune(self._owners.seen)
         limited = bool(notice) or (hidden > 0 and not self.admin)
         if limited and not notice:
-            notice = (
-                f"The owners of {hidden} sockets belong to other users and are hidden. "
-                f"{elevation_hint()}"
-            )
+            notice = hidden_notice(hidden)
         return Snapshot(
             endpoints=tuple(endpoints),
             taken_at=time.time(),
@@ -317,9 +493,14 @@ class Collector:
 _default: Collector | None = None
 
 
-def collect() -> Snapshot:
-    """One snapshot of every endpoint, using a process-wide cache."""
+def default_collector() -> Collector:
+    """The process-wide collector (its process cache is shared by every caller)."""
     global _default
     if _default is None:
         _default = Collector()
-    return _default.collect()
+    return _default
+
+
+def collect() -> Snapshot:
+    """One snapshot of every endpoint, using a process-wide cache."""
+    return default_collector().collect()

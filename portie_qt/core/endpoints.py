@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from portie_qt.core.ports import address_text
+from portie_qt.core.programs import Program
 from portie_qt.core.ranges import Band, band_of, ephemeral_range
 from portie_qt.core.reference import service_label
 
@@ -21,6 +22,14 @@ PASSING_STATES = frozenset(
 )  # fmt: skip
 # Sockets that never have an owner, even for root: not a visibility problem.
 OWNERLESS_STATES = PASSING_STATES | {"NONE"}
+
+# Why an endpoint shows no owner (``Endpoint.owner_status``). "Hidden" means exactly one
+# thing: Portie lacks the permission to see the owner.
+OWNER_SEEN = ""  # the owner is known, or the socket has none (TIME_WAIT, a queued connection)
+OWNER_HIDDEN = "hidden"  # another user's process, and Portie is not root/Administrator
+OWNER_PENDING = "pending"  # not found on this look: the socket is brand new or just closed
+OWNER_OUTSIDE = "outside"  # still not found a refresh later although Portie may look: a
+#                            process outside this view (another PID namespace, protected)
 
 
 class Endpoint(NamedTuple):
@@ -42,6 +51,13 @@ class Endpoint(NamedTuple):
     user: str | None
     create_time: float | None  # the owner's start time: guards against PID reuse
     container: object | None = None  # the core.containers.Container that owns the port
+    # Appended fields (defaults keep older constructors working):
+    # Every process holding the socket as (pid, create_time, name), ascending by PID;
+    # `pid` is the primary holder (the oldest: the one that created it, usually the parent).
+    holders: tuple[tuple[int, float | None, str | None], ...] = ()
+    inode: int = 0  # the socket's identity where the platform has one (Linux), else 0
+    owner_status: str = OWNER_SEEN  # why there is no owner (see OWNER_* above)
+    program: Program | None = None  # app label, project, directory, command of the owner
 
     @property
     def band(self) -> Band:
@@ -73,14 +89,39 @@ class Endpoint(NamedTuple):
         return address_text(self.local_address, self.local_port)
 
     @property
+    def app(self) -> str | None:
+        return self.program.app if self.program is not None else None
+
+    @property
+    def project(self) -> str | None:
+        return self.program.project if self.program is not None else None
+
+    @property
+    def cwd(self) -> str | None:
+        return self.program.cwd if self.program is not None else None
+
+    @property
+    def command(self) -> str:
+        """The owner's command line as typed ('' when unknown or hidden)."""
+        return self.program.command if self.program is not None else ""
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """Every PID holding the socket, ascending (the primary one alone when that is all
+        the platform says)."""
+        if self.holders:
+            return tuple(holder[0] for holder in self.holders)
+        return () if self.pid is None else (self.pid,)
+
+    @property
     def key(self) -> tuple:
         """Identity across refreshes: the socket's addresses (the owner may change)."""
         return (self.protocol, self.family, self.local_address, self.local_port,
                 self.remote_address, self.remote_port)  # fmt: skip
 
     EXPORT_KEYS = ("protocol", "family", "local_address", "local_port", "remote_address",
-                   "remote_port", "state", "pid", "process", "user", "service",
-                   "range")  # fmt: skip
+                   "remote_port", "state", "pid", "pids", "process", "user", "service",
+                   "range", "app", "project", "cwd")  # fmt: skip
 
     def as_dict(self) -> dict:
         """Plain JSON-ready form (the keys `portie --list --json` prints)."""
@@ -93,12 +134,24 @@ class Endpoint(NamedTuple):
             "remote_port": self.remote_port,
             "state": self.state,
             "pid": self.pid,
+            "pids": list(self.pids),
             "process": self.process,
             "user": self.user,
             "service": self.service,
             "range": self.band.value,
             "container": None if self.container is None else self.container.as_dict(),
+            "app": self.app,
+            "project": self.project,
+            "cwd": self.cwd,
         }
+
+
+# Field positions, for the loops over 10,000 rows that index a tuple rather than name a
+# field (the collector, the Confirmer). Derived, so appending fields never breaks them.
+HOLDERS_AT = Endpoint._fields.index("holders")
+INODE_AT = Endpoint._fields.index("inode")
+OWNER_STATUS_AT = Endpoint._fields.index("owner_status")
+PROGRAM_AT = Endpoint._fields.index("program")
 
 
 @dataclass(frozen=True)
@@ -109,7 +162,7 @@ class Snapshot:
     taken_at: float  # time.time() of the refresh
     limited: bool = False  # some owners are hidden from this user
     notice: str = ""  # why visibility is limited / what went wrong, in words
-    hidden_owners: int = 0  # endpoints whose owner could not be seen
+    hidden_owners: int = 0  # endpoints whose owner this user lacks the permission to see
     host: str = ""  # the remote host these endpoints are on; "" for this computer
     _keyed: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -121,17 +174,77 @@ class Snapshot:
 
 
 def keyed(endpoints) -> dict[tuple, Endpoint]:
-    """Map identity key -> endpoint; a repeated key (SO_REUSEPORT) gets an ordinal."""
+    """Map identity key -> endpoint.
+
+    Sockets sharing one address (an ``SO_REUSEPORT`` group, UDP sockets bound alike) get
+    keys that do not depend on the order the OS listed them in: the oldest socket (lowest
+    inode) keeps the plain key, the others get their inode (or an ordinal) appended, so
+    a refresh never swaps their rows and invents an owner change.
+    """
     out: dict[tuple, Endpoint] = {}
+    repeated: dict[tuple, list[Endpoint]] | None = None
     for endpoint in endpoints:
         key = endpoint[:6]  # == endpoint.key (the first six fields), without a property call
         if key in out:
-            n = 1
-            while (*key, n) in out:
-                n += 1
-            key = (*key, n)
-        out[key] = endpoint
+            if repeated is None:
+                repeated = {}
+            repeated.setdefault(key, [out[key]]).append(endpoint)
+        else:
+            out[key] = endpoint
+    if repeated:
+        for key, group in repeated.items():
+            group.sort(key=lambda e: (e.inode, e.pid or 0))
+            out[key] = group[0]
+            for ordinal, endpoint in enumerate(group[1:], start=1):
+                out[(*key, endpoint.inode or -ordinal)] = endpoint
     return out
+
+
+def process_text(endpoint: Endpoint) -> str:
+    """The Process cell: the container that owns the port, else the primary holder's
+    name, ``+3`` when three more processes hold the socket, or why there is no owner.
+    The one place this text is derived."""
+    if endpoint.container is not None:
+        return endpoint.container.owner
+    name = endpoint.process
+    if name:
+        more = len(endpoint.holders) - 1
+        return f"{name} +{more}" if more > 0 else name
+    if endpoint.pid is not None:
+        return ""  # a PID without a readable name: the PID column says enough
+    return _NO_OWNER_TEXT.get(endpoint.owner_status, "")
+
+
+_NO_OWNER_TEXT = {
+    OWNER_HIDDEN: "(hidden)",
+    OWNER_PENDING: "(owner not yet known)",
+    OWNER_OUTSIDE: "(owner outside this view)",
+}
+
+
+def owner_phrase(endpoint: Endpoint) -> str:
+    """Who holds the socket, as a phrase: ``node (PID 812)``, ``node (PID 812) and 3 other
+    processes``, or why no owner is shown, in honest words."""
+    if endpoint.pid is not None:
+        head = (
+            f"{endpoint.process} (PID {endpoint.pid})"
+            if endpoint.process
+            else (f"PID {endpoint.pid}")
+        )
+        more = len(endpoint.holders) - 1
+        if more > 0:
+            head += f" and {more} other process{'es' if more > 1 else ''}"
+        return head
+    return NO_OWNER_PHRASES.get(endpoint.owner_status, NO_OWNER_PHRASES[OWNER_SEEN])
+
+
+NO_OWNER_PHRASES = {
+    OWNER_SEEN: "no owning process",
+    OWNER_HIDDEN: "another user's process (hidden: Portie lacks the permission to see it)",
+    OWNER_PENDING: "an owner not yet known (the socket appeared or closed while Portie looked)",
+    OWNER_OUTSIDE: "a process outside Portie's view (another PID namespace, or one whose "
+    "descriptors cannot be read)",
+}
 
 
 @dataclass(frozen=True)

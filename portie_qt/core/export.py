@@ -50,6 +50,8 @@ def endpoints_text(endpoints: Iterable[Endpoint], fmt: str) -> str:
     rows = endpoint_rows(endpoints)
     if fmt == "json":
         return json_text(rows)
+    for row in rows:  # a cell holds text: every holder's PID, space-separated
+        row["pids"] = " ".join(str(pid) for pid in row["pids"])
     return csv_text(rows, Endpoint.EXPORT_KEYS)
 
 

@@ -19,7 +19,16 @@ import secrets
 import time
 from collections.abc import Callable
 
-from portie_qt.core.endpoints import OWNERLESS_STATES, Endpoint, Snapshot
+from portie_qt.core.endpoints import (
+    BOUND,
+    LISTEN,
+    OWNER_HIDDEN,
+    OWNER_OUTSIDE,
+    OWNER_SEEN,
+    OWNERLESS_STATES,
+    Endpoint,
+    Snapshot,
+)
 from portie_qt.core.remote.lsof import FIELDS as LSOF_FIELDS
 from portie_qt.core.remote.lsof import parse_lsof
 from portie_qt.core.remote.portie_json import parse_portie_json
@@ -131,10 +140,18 @@ def build_snapshot(
     """Endpoints with their owners' start times and users, and the visibility notice."""
     endpoints = []
     hidden = 0
+    root = uid == 0
     for raw in sockets:
         owner = owners.get(raw.pid) if raw.pid is not None else None
+        status = OWNER_SEEN
         if raw.pid is None and raw.state not in OWNERLESS_STATES:
             hidden += 1
+            # "Hidden" only when the login lacks the permission; as root, a listener
+            # without an owner belongs to a process outside the view (a container).
+            if not root:
+                status = OWNER_HIDDEN
+            elif raw.state in (LISTEN, BOUND):
+                status = OWNER_OUTSIDE
         endpoints.append(
             Endpoint(
                 protocol=raw.protocol,
@@ -148,9 +165,9 @@ def build_snapshot(
                 process=raw.process,
                 user=raw.user or (owner.user if owner else None),
                 create_time=owner.create_time if owner else None,
+                owner_status=status,
             )
         )
-    root = uid == 0
     notice = ""
     if not root and method == "lsof":
         notice = (
@@ -158,10 +175,12 @@ def build_snapshot(
             f"others without root. Log in to {host} as root to see them all."
         )
     elif not root and hidden:
-        notice = (
-            f"The owners of {hidden} sockets on {host} belong to other users and are "
-            f"hidden. Log in to {host} as root to see them."
+        whose = (
+            f"The owner of 1 socket on {host} belongs to another user and is"
+            if hidden == 1
+            else f"The owners of {hidden} sockets on {host} belong to other users and are"
         )
+        notice = f"{whose} hidden. Log in to {host} as root to see them."
     return Snapshot(
         endpoints=tuple(endpoints),
         taken_at=taken_at,
