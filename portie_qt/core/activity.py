@@ -15,8 +15,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from portie_qt.core.endpoints import PASSING_STATES, Diff, Endpoint, Snapshot
-from portie_qt.core.ports import PortError, is_port, parse_port
+from portie_qt.core.endpoints import (
+    OWNER_HIDDEN,
+    OWNER_OUTSIDE,
+    OWNER_PENDING,
+    PASSING_STATES,
+    Diff,
+    Endpoint,
+    Snapshot,
+)
+from portie_qt.core.ports import PortError, is_port, parse_port, port_ranges
 from portie_qt.core.ranges import Band, band_of, ephemeral_range
 from portie_qt.core.reference import service_label
 
@@ -30,6 +38,9 @@ LISTENER_KINDS = frozenset({LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED})
 
 # "NONE": a TCP socket that is neither listening nor connected yet; not worth a line.
 _QUIET_STATES = PASSING_STATES | {"NONE"}
+# One process starting (or stopping) this many listeners in one refresh is one line:
+# "python (pid 812) opened 25 TCP listeners on ports 4100–4124".
+BURST = 4
 
 
 @dataclass(frozen=True)
@@ -53,10 +64,18 @@ class Event:
         return self.kind in LISTENER_KINDS
 
 
-def owner_label(pid: int | None, process: str | None) -> str:
-    """``node (pid 812)``; ``pid 812`` without a name; a phrase when the owner is hidden."""
+_UNSEEN = {
+    OWNER_HIDDEN: "another user's process",
+    OWNER_PENDING: "a process not yet known",
+    OWNER_OUTSIDE: "a process outside Portie's view",
+}
+
+
+def owner_label(pid: int | None, process: str | None, status: str = "") -> str:
+    """``node (pid 812)``; ``pid 812`` without a name; without an owner, why (``status``
+    is the endpoint's ``owner_status``): hidden only when Portie lacks the permission."""
     if pid is None:
-        return "a process Portie cannot see"
+        return _UNSEEN.get(status, "a process Portie cannot see")
     return f"{process} (pid {pid})" if process else f"pid {pid}"
 
 
@@ -77,13 +96,13 @@ def _is_connection(endpoint: Endpoint) -> bool:
     return not _is_listener(endpoint) and endpoint.state not in _QUIET_STATES
 
 
-# Listener bookkeeping: (protocol, port) -> owner (pid, process, create_time) -> addresses.
-_Owner = tuple  # (pid, process, create_time)
+# Listener bookkeeping: (protocol, port) -> owner -> addresses.
+_Owner = tuple  # (pid, process, create_time, owner_status)
 _Listeners = dict  # dict[tuple[str, int], dict[_Owner, list[str]]]
 
 
 def _owner(endpoint: Endpoint) -> _Owner:
-    return (endpoint.pid, endpoint.process, endpoint.create_time)
+    return (endpoint.pid, endpoint.process, endpoint.create_time, endpoint.owner_status)
 
 
 def _note(table: _Listeners, endpoint: Endpoint) -> None:
@@ -144,26 +163,61 @@ def _listener_events(diff: Diff, now: float) -> list[Event]:
         while new_owners and old_owners:
             old, _old_addresses = old_owners.popitem()
             new, new_addresses = new_owners.popitem()
-            was, then = owner_label(old[0], old[1]), owner_label(new[0], new[1])
+            was, then = owner_label(old[0], old[1], old[3]), owner_label(new[0], new[1], new[3])
             events.append(Event(
                 now, OWNER_CHANGED, protocol, port, ", ".join(new_addresses), new[0], new[1],
                 previous_pid=old[0], previous_process=old[1],
                 message=f"{protocol.upper()} port {port} was {was}, now {then}",
             ))  # fmt: skip
-        for (pid, process, _created), addresses in new_owners.items():
+        for (pid, process, _created, status), addresses in new_owners.items():
             where = ", ".join(addresses)
             events.append(Event(
                 now, LISTEN_STARTED, protocol, port, where, pid, process,
-                message=f"{_subject(pid, process)} started listening on {protocol.upper()} "
-                f"port {port}{_service(port, protocol)} at {_reach(addresses)}",
+                message=f"{_subject(pid, process, status)} started listening on "
+                f"{protocol.upper()} port {port}{_service(port, protocol)} at {_reach(addresses)}",
             ))  # fmt: skip
-        for (pid, process, _created), addresses in old_owners.items():
+        for (pid, process, _created, status), addresses in old_owners.items():
             events.append(Event(
                 now, LISTEN_STOPPED, protocol, port, ", ".join(addresses), pid, process,
-                message=f"{_subject(pid, process)} stopped listening on {protocol.upper()} "
-                f"port {port}{_service(port, protocol)}",
+                message=f"{_subject(pid, process, status)} stopped listening on "
+                f"{protocol.upper()} port {port}{_service(port, protocol)}",
             ))  # fmt: skip
-    return events
+    return _collapse_bursts(events)
+
+
+def _collapse_bursts(events: list[Event]) -> list[Event]:
+    """One line for a process that started (or stopped) ``BURST`` or more listeners in
+    one refresh, in place of the first of them."""
+    groups: dict[tuple, list[Event]] = {}
+    for event in events:
+        if event.kind in (LISTEN_STARTED, LISTEN_STOPPED) and event.pid is not None:
+            key = (event.kind, event.protocol, event.pid, event.process)
+            groups.setdefault(key, []).append(event)
+    bursts = {key: group for key, group in groups.items() if len(group) >= BURST}
+    if not bursts:
+        return events
+    out = []
+    for event in events:
+        key = (event.kind, event.protocol, event.pid, event.process)
+        group = bursts.get(key)
+        if group is None:
+            out.append(event)
+        elif group[0] is event:
+            out.append(_burst_event(group))
+    return out
+
+
+def _burst_event(group: list[Event]) -> Event:
+    first = group[0]
+    ports = sorted({e.port for e in group if e.port is not None})
+    addresses = list(dict.fromkeys(a for e in group for a in e.address.split(", ") if a))
+    verb = "opened" if first.kind == LISTEN_STARTED else "closed"
+    return Event(
+        first.timestamp, first.kind, first.protocol, ports[0], ", ".join(addresses),
+        first.pid, first.process, count=len(group),
+        message=f"{_subject(first.pid, first.process)} {verb} {len(group)} "
+        f"{first.protocol.upper()} listeners on ports {port_ranges(ports)}",
+    )  # fmt: skip
 
 
 def _connection_events(diff: Diff, now: float) -> list[Event]:
@@ -213,10 +267,10 @@ def _count_order(item: tuple) -> tuple:
     return (-count, process or "", pid or 0, protocol)
 
 
-def _subject(pid: int | None, process: str | None) -> str:
+def _subject(pid: int | None, process: str | None, status: str = "") -> str:
     """The owner at the start of a sentence. Process names keep their own case."""
-    label = owner_label(pid, process)
-    return "A" + label[1:] if pid is None else label
+    label = owner_label(pid, process, status)
+    return label[0].upper() + label[1:] if pid is None else label
 
 
 def _reach(addresses: list[str]) -> str:
@@ -276,7 +330,8 @@ class WatchStatus:
         if not self.busy:
             return "free"
         owners = self.owners
-        first = owner_label(*owners[0])
+        unseen = next((e.owner_status for e in self.endpoints if e.pid is None), "")
+        first = owner_label(*owners[0], unseen)
         if len(owners) == 1:
             return f"in use by {first}"
         rest = len(owners) - 1
@@ -500,7 +555,8 @@ class NotificationPolicy:
             if band_of(event.port) not in _NOTIFY_BANDS:
                 continue
             self._last_sent[event.port] = now
-            title = f"New listener on port {event.port}"
+            title = (f"New listener on port {event.port}" if event.count == 1
+                     else f"{event.count} new listeners")  # fmt: skip
             items.append(_Item(event.port, title, event.message, event.message))
         return items
 

@@ -1,4 +1,14 @@
-"""Which endpoints the user wants to see: one predicate shared by the table and counts."""
+"""Which endpoints the user wants to see: one predicate shared by the table and counts.
+
+The search text matches the port, PID, process name, addresses, service, user and
+state, and the owner's app label (``vite``), project (``web-app``), command line and
+working directory. ``:3000`` means exactly port 3000. A bare number means that port
+exactly *first*: the rows on port 3000 always match, and so do rows whose PID,
+addresses, names, command line or directory contain "3000", but a port that merely
+contains the digits (13000, 30001) does not. The rows on the port itself are the
+answer (`FilterCriteria.port_query` names it for the answer card and `portie free`);
+the table shows them among the other matches in the user's sort order.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +42,20 @@ class FilterCriteria:
         except PortError:
             return None
 
+    @property
+    def port_query(self) -> int | None:
+        """The port the search asks about: ``:3000`` or a bare ``3000``; None otherwise."""
+        exact = self.exact_port
+        if exact is not None:
+            return exact
+        text = self.text.strip()
+        if text.isascii() and text.isdigit():
+            try:
+                return parse_port(text)
+            except PortError:
+                return None
+        return None
+
     def matches(self, endpoint: Endpoint, *, ignore_band: bool = False) -> bool:
         if self.listening_only and not endpoint.listening:
             return False
@@ -47,12 +71,16 @@ class FilterCriteria:
         port = self.exact_port
         if port is not None:
             return endpoint.local_port == port
+        port = self.port_query
+        if port is not None and endpoint.local_port == port:
+            return True
         needle = text.lower()
+        program = endpoint.program
         return any(
             needle in field
             for field in (
-                str(endpoint.local_port),
-                str(endpoint.pid) if endpoint.pid is not None else "",
+                "" if port is not None else str(endpoint.local_port),  # 3000 is not 13000
+                _pids_text(endpoint),
                 (endpoint.process or "").lower(),
                 endpoint.local_address.lower(),
                 (endpoint.remote_address or "").lower(),
@@ -60,8 +88,18 @@ class FilterCriteria:
                 (endpoint.user or "").lower(),
                 endpoint.state.lower(),
                 endpoint.container.owner.lower() if endpoint.container is not None else "",
+                program.search_text if program is not None else "",
             )
         )
+
+
+def _pids_text(endpoint: Endpoint) -> str:
+    """The PIDs a search can find the row by: every holder of a shared socket."""
+    if endpoint.pid is None:
+        return ""
+    if len(endpoint.holders) > 1:
+        return " ".join(str(holder[0]) for holder in endpoint.holders)
+    return str(endpoint.pid)
 
 
 def band_counts(endpoints, criteria: FilterCriteria) -> dict[Band, int]:

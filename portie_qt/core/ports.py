@@ -57,3 +57,20 @@ def host_text(address: str) -> str:
 def address_text(address: str, port: int | None) -> str:
     """``127.0.0.1:80``, ``[::1]:80``; just the host when there is no port."""
     return host_text(address) if port is None else f"{host_text(address)}:{port}"
+
+
+RANGES_SHOWN = 6  # a burst of ports reads as a few ranges, then "… last"
+
+
+def port_ranges(ports: list[int]) -> str:
+    """``[4100, 4101, …, 4124, 5000]`` -> ``4100–4124, 5000`` (sorted input)."""
+    spans: list[list[int]] = []
+    for port in ports:
+        if spans and port == spans[-1][1] + 1:
+            spans[-1][1] = port
+        else:
+            spans.append([port, port])
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in spans]
+    if len(parts) > RANGES_SHOWN:
+        parts = [*parts[: RANGES_SHOWN - 1], f"… {ports[-1]}"]
+    return ", ".join(parts)

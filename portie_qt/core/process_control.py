@@ -1,20 +1,26 @@
 """Stop the process that holds a port, without ever signalling the wrong one. Qt-free.
 
-Every signal goes through the ``psutil.Process`` object whose start time was just
-compared with the one the table recorded: a PID that was reused by another program
-is refused, never signalled. psutil itself re-checks that identity at signal time.
+A process is identified by PID *and* start time: a PID that now belongs to another
+program is refused, never signalled. On Linux the signal goes through a pidfd opened
+while that identity check held (``os.pidfd_open`` + ``signal.pidfd_send_signal``), so
+it can only reach the process that was checked, even when its PID is reused within
+the start time's resolution; `describe` opens that pidfd when it names the process for
+a confirmation, so the process confirmed is the one stopped. Elsewhere the signal goes
+through the ``psutil.Process`` whose start time was just compared.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import shlex
+import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import NamedTuple
@@ -47,6 +53,57 @@ class HeldPort(NamedTuple):
         return f"{self.protocol.upper()} {address_text(self.address, self.port)}"
 
 
+class ProcessHandle:
+    """A Linux pidfd: refers to one process for good; a reused PID never redirects it.
+
+    Closed when garbage-collected (a `Target` carrying one may travel between threads)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    @classmethod
+    def open(cls, pid: int) -> ProcessHandle | None:
+        """A handle on ``pid`` now; None where pidfds do not exist (other OSes, kernels
+        before 5.3). Raises ProcessLookupError when there is no such process."""
+        opener = getattr(os, "pidfd_open", None)
+        if opener is None or not hasattr(signal, "pidfd_send_signal"):
+            return None
+        try:
+            return cls(opener(pid))
+        except ProcessLookupError:
+            raise
+        except OSError:
+            return None  # ENOSYS and friends: fall back to the start-time check alone
+
+    def alive(self) -> bool:
+        """Whether the process this handle refers to still runs (signal 0)."""
+        try:
+            signal.pidfd_send_signal(self.fd, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # it exists; we may just not signal it
+        return True
+
+    def send(self, signum: int) -> None:
+        signal.pidfd_send_signal(self.fd, signum)
+
+    def exited(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s; True once the process has exited (even unreaped)."""
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        return bool(poller.poll(max(0, int(timeout * 1000))))
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class Target:
     """A process Portie may signal, identified by PID *and* start time."""
@@ -58,6 +115,8 @@ class Target:
     cmdline: tuple[str, ...] | None = None  # None when hidden from this user
     ports: tuple[HeldPort, ...] = ()
     host: str = ""  # the remote host the process runs on; "" for this computer
+    # Linux: a pidfd opened while the identity held (see `describe`); signals go through it.
+    handle: ProcessHandle | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[int, float | None]:
@@ -174,6 +233,12 @@ def describe(pid: int, create_time: float | None) -> Target:
     """
     target = Target(pid=pid, create_time=create_time)
     try:
+        # Opened before the identity check: if the check passes and the handle's process
+        # is still alive afterwards, the handle is the checked process (see `_probe`).
+        handle = ProcessHandle.open(pid)
+    except ProcessLookupError:
+        return target
+    try:
         proc = psutil.Process(pid)
         if not _same_start(proc.create_time(), create_time):
             return target
@@ -189,13 +254,17 @@ def describe(pid: int, create_time: float | None) -> Target:
         return target  # exited meanwhile: terminate() will say "already exited"
     except psutil.AccessDenied:
         return target
-    return Target(pid, create_time, name, user, cmdline, ports)
+    if handle is not None and not handle.alive():
+        return target
+    return Target(pid, create_time, name, user, cmdline, ports, handle=handle)
 
 
 def targets_for(endpoints, host: str = "") -> list[Target]:
-    """One target per distinct process (by PID and start time) owning ``endpoints``.
+    """One target per distinct process (by PID and start time) holding ``endpoints``:
+    every holder of a shared socket (forked workers hold their parent's), oldest first,
+    so a parent is stopped before the workers it would otherwise respawn.
 
-    Endpoints whose owner is hidden (no PID) are left out: there is nothing to signal.
+    Endpoints whose owner is not visible (no PID) are left out: there is nothing to signal.
     ``host`` names the remote host the endpoints are on ("" for this computer).
     """
     by_key: dict[tuple, Target] = {}
@@ -203,40 +272,23 @@ def targets_for(endpoints, host: str = "") -> list[Target]:
     for e in endpoints:
         if e.pid is None:
             continue
-        key = (e.pid, e.create_time)
-        if key not in by_key:
-            by_key[key] = Target(e.pid, e.create_time, e.process, e.user, host=host)
-            ports[key] = []
         held = HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
-        if held not in ports[key]:
-            ports[key].append(held)
-    return [
-        Target(t.pid, t.create_time, t.name, t.user, t.cmdline, tuple(ports[k]), host)
-        for k, t in by_key.items()
-    ]
+        for pid, created, name in e.holders or ((e.pid, e.create_time, e.process),):
+            key = (pid, created)
+            if key not in by_key:
+                user = e.user if pid == e.pid else None
+                by_key[key] = Target(pid, created, name, user, host=host)
+                ports[key] = []
+            if held not in ports[key]:
+                ports[key].append(held)
+    found = [replace(t, ports=tuple(ports[k])) for k, t in by_key.items()]
+    return sorted(found, key=oldest_first)
 
 
-def processes_on_port(
-    port: int, protocol: str = "tcp", listening_only: bool = True
-) -> list[Target]:
-    """The processes holding ``port`` (listening sockets only by default), described fresh."""
-    from portie_qt.core.collector import collect
-
-    matches = [
-        e
-        for e in collect().endpoints
-        if e.local_port == port and e.protocol == protocol and (e.listening or not listening_only)
-    ]
-    return [describe(t.pid, t.create_time) for t in targets_for(matches)]
-
-
-def port_in_use(port: int, protocol: str = "tcp") -> bool:
-    """True while any socket listens on (TCP) or is bound to (UDP) ``port``."""
-    from portie_qt.core.collector import collect
-
-    return any(
-        e.local_port == port and e.protocol == protocol and e.listening for e in collect().endpoints
-    )
+def oldest_first(target: Target) -> tuple:
+    """Sort key: parents before their children (a child never started before its parent);
+    an unknown start time last."""
+    return (target.create_time is None, target.create_time or 0.0, target.pid)
 
 
 def refusal(target: Target, system: str = sys.platform, own_pid: int | None = None) -> str | None:
@@ -284,10 +336,18 @@ def _kernel_thread(proc: psutil.Process) -> bool:
 
 
 def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outcome:
-    """The live process behind ``target`` (name filled in), or why we must not act."""
+    """The live process behind ``target`` (name and handle filled in), or why we must not
+    act. The handle is the target's own (opened when it was described) or one opened now,
+    before the start time is compared; either way it must still be alive after the
+    comparison, which proves it refers to the process that was compared."""
     refused = refusal(target, sys.platform, os.getpid())
     if refused:
         return Outcome(target, Result.REFUSED, refused)
+    if target.handle is None:
+        try:
+            target = replace(target, handle=ProcessHandle.open(target.pid))
+        except ProcessLookupError:
+            return _exited(target)
     try:
         proc = psutil.Process(target.pid)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
@@ -310,6 +370,10 @@ def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outco
             f"PID {target.pid} now belongs to a different process ({now}, started "
             f"{_started(started)}); Portie did not signal it.",
         )
+    if target.handle is not None and not target.handle.alive():
+        # The process the handle refers to is gone: whatever has its PID now is not it,
+        # even when it started within the same clock tick.
+        return _exited(target)
     current = None
     with contextlib.suppress(psutil.Error):  # messages fall back to "PID 1234"
         current = proc.name()
@@ -358,8 +422,14 @@ def _denied(target: Target, proc: psutil.Process, force: bool) -> Outcome:
     )
 
 
-def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+def _wait_gone(proc: psutil.Process, timeout: float, handle: ProcessHandle | None) -> bool:
     """Wait up to ``timeout`` s for the process to end; a zombie counts as ended."""
+    if handle is not None:
+        if not handle.exited(timeout):
+            return False
+        with contextlib.suppress(psutil.Error, ChildProcessError):
+            proc.wait(timeout=0)  # reap it when it is our own child
+        return True
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -389,17 +459,19 @@ def _signal(target: Target, force: bool, timeout: float) -> Outcome:
         return probed
     proc, target = probed
     try:
-        # Through the very object whose start time matched: psutil refuses to signal
-        # it if the PID has been reused since (NoSuchProcess).
-        if force:
+        if target.handle is not None:
+            target.handle.send(signal.SIGKILL if force else signal.SIGTERM)
+        elif force:
+            # Through the very object whose start time matched: psutil refuses to
+            # signal it if the PID has been reused since (NoSuchProcess).
             proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         else:
             proc.terminate()  # SIGTERM on POSIX, TerminateProcess on Windows
-    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, ProcessLookupError):
         return _exited(target)
-    except psutil.AccessDenied:
+    except (psutil.AccessDenied, PermissionError):
         return _denied(target, proc, force)
-    if _wait_gone(proc, timeout):
+    if _wait_gone(proc, timeout, target.handle):
         if force:
             return Outcome(target, Result.KILLED, f"Killed {target.title}.")
         return Outcome(target, Result.TERMINATED, f"Stopped {target.title}.")
