@@ -11,38 +11,38 @@ import sys
 
 from portie_qt.commands._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, format_table
 from portie_qt.core.containers import compose_label
+from portie_qt.core.endpoints import Endpoint, process_text
 from portie_qt.core.export import endpoint_rows, json_text
-from portie_qt.core.ports import address_text
 from portie_qt.core.text import plain
 
-HEADERS = ("PROTO", "LOCAL", "PORT", "REMOTE", "STATE", "PID", "PROCESS", "USER", "SERVICE",
-           "RANGE")  # fmt: skip
+HEADERS = ("PROTO", "LOCAL", "PORT", "REMOTE", "STATE", "PID", "PROCESS", "APP", "PROJECT",
+           "USER", "SERVICE", "RANGE")  # fmt: skip
 
 
-def _owner(row: dict) -> str:
-    """The PROCESS cell: the container when one owns the port, its helper in brackets."""
-    container = row.get("container")
-    if container is None:
-        return row["process"] or "?"
-    label = compose_label(container["name"], container["project"], container["service"])
-    return f"container {label}" + (f" [{row['process']}]" if row["process"] else "")
+def _owner(e: Endpoint) -> str:
+    """The PROCESS cell: the container when one owns the port, its helper in brackets;
+    else the process (``+3`` for a shared socket) or why there is none."""
+    box = e.container
+    if box is None:
+        return process_text(e) or "?"
+    label = compose_label(box.name, box.project, box.service)
+    return f"container {label}" + (f" [{e.process}]" if e.process else "")
 
 
-def _cells(row: dict) -> list[str]:
-    remote = ""
-    if row["remote_address"] is not None:
-        remote = address_text(row["remote_address"], row["remote_port"])
+def _cells(e: Endpoint) -> list[str]:
     cells = [
-        f"{row['protocol']}{'6' if row['family'] == 'ipv6' else ''}",
-        row["local_address"],
-        str(row["local_port"]),
-        remote,
-        row["state"],
-        "" if row["pid"] is None else str(row["pid"]),
-        _owner(row),
-        row["user"] or "?",
-        row["service"],
-        row["range"],
+        f"{e.protocol}{'6' if e.family == 'ipv6' else ''}",
+        e.local_address,
+        str(e.local_port),
+        e.remote,
+        e.state,
+        "" if e.pid is None else str(e.pid),
+        _owner(e),
+        e.app or "",
+        e.project or "",
+        e.user or "?",
+        e.service,
+        e.band.value,
     ]
     return [plain(cell) for cell in cells]  # a process may name itself anything
 
@@ -84,11 +84,10 @@ def run(args: argparse.Namespace) -> int:
         if (not args.listening or e.listening) and (args.port is None or e.local_port == args.port)
     ]
     endpoints.sort(key=lambda e: (not e.listening, e.local_port, e.protocol, e.local_address))
-    rows = endpoint_rows(endpoints)
     if args.json:
-        sys.stdout.write(json_text(rows))
-    elif rows:
-        print(format_table(HEADERS, [_cells(row) for row in rows]))
+        sys.stdout.write(json_text(endpoint_rows(endpoints)))
+    elif endpoints:
+        print(format_table(HEADERS, [_cells(e) for e in endpoints]))
     else:
         print("No matching ports.")
     for notice in notices:
