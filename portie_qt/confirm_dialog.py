@@ -88,7 +88,13 @@ class ConfirmSignalDialog(QDialog):
             question = f"{verb} these {len(targets)} processes{where}?"
         self.question = QLabel(f"<b>{html.escape(question)}</b>")
         self.question.setObjectName("question")
-        self.explanation = QLabel(_explanation(action, timeout))
+        explanation = _explanation(action, timeout)
+        if len(targets) > 1:
+            explanation += (
+                " They are stopped one after another, the oldest (the parent) first, so "
+                "it cannot start new workers in their place."
+            )
+        self.explanation = QLabel(explanation)
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
 

@@ -10,11 +10,26 @@ import datetime as _dt
 import html
 
 from portie_qt import style
-from portie_qt.core.endpoints import LISTEN, Endpoint
+from portie_qt.core.endpoints import (
+    LISTEN,
+    NO_OWNER_PHRASES,
+    OWNER_HIDDEN,
+    OWNER_OUTSIDE,
+    OWNER_PENDING,
+    Endpoint,
+    owner_phrase,
+)
 from portie_qt.core.reference import PortInfo
 
 CMDLINE_SHOWN = 160
 IN_USE_SHOWN = 20
+HOLDERS_SHOWN = 25
+# The pane's heading for a socket without a visible owner, by its owner status.
+_NO_OWNER_HEADINGS = {
+    OWNER_HIDDEN: "Owner hidden",
+    OWNER_PENDING: "Owner not yet known",
+    OWNER_OUTSIDE: "Owner outside this view",
+}
 ALL_PROTOCOLS = ("tcp", "udp", "sctp", "dccp")
 
 
@@ -72,8 +87,7 @@ def _in_use_html(in_use: list[Endpoint]) -> str:
         return "<p><b>Not in use on this machine right now.</b></p>"
     items = "".join(
         f"<li>{_esc(e.protocol.upper())} {_esc(e.local)} {_esc(e.state)}"
-        f" — {_esc(e.process or 'owner hidden')}"
-        f"{f' (PID {e.pid})' if e.pid is not None else ''}</li>"
+        f" — {_esc(owner_phrase(e))}</li>"
         for e in in_use[:IN_USE_SHOWN]
     )
     return f"<p style='margin-bottom:0'><b>In use on this machine now:</b></p><ul>{items}</ul>"
@@ -113,14 +127,17 @@ def process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
 
 def _process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
     if endpoint.pid is None:
-        if endpoint.state == LISTEN:
-            return "<h3>Owner hidden</h3><p>This socket belongs to another user's process.</p>"
+        heading = _NO_OWNER_HEADINGS.get(endpoint.owner_status)
+        if heading is not None:
+            why = NO_OWNER_PHRASES[endpoint.owner_status]
+            return f"<h3>{heading}</h3><p>This socket belongs to {_esc(why)}.</p>"
         return (
             "<h3>No owning process</h3><p>No process holds this socket: the connection is "
             "waiting to be accepted, or closing and held by the kernel for a moment.</p>"
         )
     pid = style.current().muted_html(f"PID {endpoint.pid}")
     parts = [f"<h3 style='margin-bottom:2px'>{_esc(endpoint.process or '?')} {pid}</h3>"]
+    parts.append(_holders_html(endpoint))
     if details is None:
         parts.append("<p>Loading process details…</p>")
     elif isinstance(details, str):
@@ -137,6 +154,22 @@ def _process_html(endpoint: Endpoint, details, others: list[Endpoint]) -> str:
         parts.append(f"<p style='margin-bottom:0'>Its endpoints ({len(others)}):</p>"
                      f"<ul>{items}</ul>{more}")  # fmt: skip
     return "".join(parts)
+
+
+def _holders_html(endpoint: Endpoint) -> str:
+    """The other processes holding the same socket (forked workers, inherited copies)."""
+    others = [h for h in endpoint.holders if h[0] != endpoint.pid]
+    if not others:
+        return ""
+    shown = others[:HOLDERS_SHOWN]
+    items = "".join(f"<li>{_esc(name or '?')} (PID {pid})</li>" for pid, _created, name in shown)
+    more = f"<p>…and {len(others) - HOLDERS_SHOWN} more.</p>" if len(others) > HOLDERS_SHOWN else ""
+    count = len(others)
+    return (
+        f"<p style='margin-bottom:0'>Also held by {count} other process{'es' if count > 1 else ''}"
+        " (forked workers or inherited descriptors); Terminate and Kill stop them all, "
+        f"this one first:</p><ul>{items}</ul>{more}"
+    )
 
 
 def _details_table(details) -> str:

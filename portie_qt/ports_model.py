@@ -7,7 +7,14 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 
 from portie_qt import style
-from portie_qt.core.endpoints import LISTEN, PASSING_STATES, Diff, Endpoint
+from portie_qt.core.endpoints import (
+    LISTEN,
+    PASSING_STATES,
+    Diff,
+    Endpoint,
+    owner_phrase,
+    process_text,
+)
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.core.ranges import Band, ephemeral_range
 
@@ -52,11 +59,7 @@ def _display(endpoint: Endpoint, column: int):
     if column == PID:
         return "" if endpoint.pid is None else str(endpoint.pid)
     if column == PROCESS:
-        if endpoint.container is not None:
-            return endpoint.container.owner
-        if endpoint.process:
-            return endpoint.process
-        return "(hidden)" if endpoint.pid is None and endpoint.state == LISTEN else ""
+        return process_text(endpoint)
     if column == USER:
         return endpoint.user or ""
     if column == SERVICE:
@@ -210,13 +213,9 @@ class PortTableModel(QAbstractTableModel):
 
 def _tooltip(endpoint: Endpoint) -> str:
     band = endpoint.band
-    owner = (
-        f"{endpoint.process} (PID {endpoint.pid}, {endpoint.user or 'unknown user'})"
-        if endpoint.process
-        else "owner hidden (another user's process)"
-        if endpoint.pid is None and endpoint.state == LISTEN
-        else "no owning process"
-    )
+    owner = owner_phrase(endpoint)
+    if endpoint.process:
+        owner += f", {endpoint.user or 'unknown user'}"
     service = endpoint.service or "no known service"
     ephemeral = (
         f"\nIn this OS's ephemeral range ({ephemeral_range()}): a passing outbound connection"
@@ -224,10 +223,8 @@ def _tooltip(endpoint: Endpoint) -> str:
         else ""
     )
     if endpoint.container is not None:
-        if endpoint.pid is not None:
+        if endpoint.pid is not None or endpoint.state == LISTEN:
             owner = f"{endpoint.container.owner}, held on the host by {owner}"
-        elif endpoint.state == LISTEN:
-            owner = f"{endpoint.container.owner}, held on the host by a hidden process"
         else:
             owner = f"{endpoint.container.owner}; no host process holds it"
     return (

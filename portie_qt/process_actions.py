@@ -42,7 +42,8 @@ class _Request:
 
 
 def _targets(items: Iterable[Endpoint | Target], host: str = "") -> list[Target]:
-    """Each distinct process once, by (PID, start time); ownerless rows are dropped."""
+    """Each distinct process once, by (PID, start time): every holder of each row's
+    socket, oldest (the parent) first; ownerless rows are dropped."""
     items = list(items)
     found = process_control.targets_for((e for e in items if isinstance(e, Endpoint)), host)
     found += [t for t in items if isinstance(t, Target)]
@@ -203,7 +204,9 @@ class ProcessActions(QObject):
             return
         if dont_ask:
             self.set_confirm_enabled(False)
-        self._act(req, req.action, req.targets)
+        # The described targets carry the pidfd opened while their identity was checked
+        # (Linux): the processes the user confirmed are the ones signalled.
+        self._act(req, req.action, shown)
 
     def _act(self, req: _Request, action: str, targets: list[Target]) -> None:
         timeout, processes = self.timeout, req.processes
