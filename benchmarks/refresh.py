@@ -1,4 +1,4 @@
-"""One refresh (collect + diff) at 10,000 sockets against ss, lsof and bare psutil.
+"""One refresh (collect + confirm + diff) at 10,000 sockets against ss, lsof and bare psutil.
 
 Portie's refresh and bare ``psutil.net_connections()`` are timed in this process,
 alternating with each other. ``ss -tunap`` and ``lsof -n -P -i`` are timed as whole
@@ -16,12 +16,14 @@ import psutil
 from benchmarks.fixture import SocketFixture
 from benchmarks.report import alternate, entry, failed, median_ms, missing_tool, spread
 from portie_qt.core.collector import Collector
+from portie_qt.core.confirm import Confirmer
 from portie_qt.core.endpoints import diff
 
 SOCKETS = 10_000
 SS = ["ss", "-tunap"]
 LSOF = ["lsof", "-n", "-P", "-i"]
 FIGURE = "one refresh (collect + diff), 10,000 sockets"
+SOURCE_FIGURE = "  same, socket tables read from /proc/net instead of sock_diag (info)"
 
 
 def _whole_process(argv: list[str]):
@@ -31,23 +33,36 @@ def _whole_process(argv: list[str]):
     return run
 
 
-def measure(rounds: int, sockets: int = SOCKETS) -> dict[str, list[float]]:
-    """Seconds per run for ``refresh``, ``psutil`` and whichever of ss/lsof exist."""
-    collector = Collector()
-    state = {"previous": collector.collect()}  # warm: the process cache is filled once
-
+def _refresher(collector: Confirmer, state: dict):
     def refresh() -> None:
         snapshot = collector.collect()
         diff(state["previous"], snapshot)
         state["previous"] = snapshot
 
-    runs = {"refresh": refresh, "psutil": lambda: psutil.net_connections(kind="inet")}
+    return refresh
+
+
+def measure(rounds: int, sockets: int = SOCKETS) -> dict[str, list[float]]:
+    """Seconds per run for ``refresh``, ``psutil`` and whichever of ss/lsof exist; on
+    Linux with sock_diag also ``refresh-proc``, the same refresh reading /proc/net."""
+    collector = Confirmer(Collector())  # what the window's refresh worker runs
+    state = {"previous": collector.collect()}  # warm: the process cache is filled once
+    runs = {"refresh": _refresher(collector, state),
+            "psutil": lambda: psutil.net_connections(kind="inet")}  # fmt: skip
+    proc_collector = Collector()
+    proc_state = {"previous": None}
+    if proc_collector.source == "sock_diag":
+        proc_collector._kernel.netlink = False  # the /proc/net text reader, for comparison
+        proc_state["previous"] = proc_collector.collect()
+        runs["refresh-proc"] = _refresher(Confirmer(proc_collector), proc_state)
     if not missing_tool("ss"):
         runs["ss"] = _whole_process(SS)
     if not missing_tool("lsof"):
         runs["lsof"] = _whole_process(LSOF)
     with SocketFixture.start(sockets):
         state["previous"] = collector.collect()
+        if "refresh-proc" in runs:
+            proc_state["previous"] = proc_collector.collect()
         runs["psutil"]()
         times = alternate(runs, rounds)
         times["_rows"] = [float(len(state["previous"].endpoints))]
@@ -80,4 +95,8 @@ def run(rounds: int = 5, quick: bool = False) -> list[dict]:
         rows.append(entry(f"{FIGURE} vs {key}", ours, "ms", reference=f"{label} {reference:.0f} ms",
                           ratio=ratio, target=target, met=(ratio <= limit) if limit else None,
                           note=note if key == "ss" else spread(times[key])))  # fmt: skip
+    if "refresh-proc" in times:
+        text = median_ms(times["refresh-proc"])
+        rows.append(entry(SOURCE_FIGURE, text, "ms", reference=f"sock_diag {ours:.0f} ms",
+                          ratio=text / ours, note=spread(times["refresh-proc"])))  # fmt: skip
     return rows

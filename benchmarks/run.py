@@ -29,6 +29,7 @@ from benchmarks.report import failed, format_table  # noqa: E402
 # rows; bench_scan's run takes rounds only.
 BENCHMARKS = {
     "refresh": ("benchmarks.refresh", "run", "one refresh (collect + diff), 10,000 sockets"),
+    "churn": ("benchmarks.churn", "run", "churn: true snapshots while others churn (all 0)"),
     "apply": ("benchmarks.ui", "run_apply", "UI-thread time to apply one refresh, 1% churn"),
     "stall": ("benchmarks.ui", "run_stall", "longest UI-thread stall during a refresh"),
     "startup": ("benchmarks.app_process", "run_startup", "start to first rows (self-test)"),
