@@ -16,9 +16,11 @@ def test_list_json_parses_and_contains_a_test_listener(spawn_listener):
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     keys = {"protocol", "family", "local_address", "local_port", "remote_address", "remote_port",
-            "state", "pid", "process", "user", "service", "range", "container"}  # fmt: skip
+            "state", "pid", "pids", "process", "user", "service", "range", "container", "app",
+            "project", "cwd"}  # fmt: skip
     assert all(set(row) == keys for row in rows)
     mine = [r for r in rows if r["pid"] == child.pid]
+    assert all(r["pids"] == [child.pid] for r in mine)
     assert {(r["protocol"], r["local_port"], r["state"]) for r in mine} == {
         ("tcp", child.ports[0], "LISTEN"),
         ("udp", child.ports[1], "BOUND"),

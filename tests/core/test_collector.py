@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 
 import psutil
 import pytest
 
+from portie_qt.core import sockets_linux as kernel
 from portie_qt.core.collector import Collector, collect
-from portie_qt.core.endpoints import BOUND, LISTEN
+from portie_qt.core.endpoints import (
+    BOUND,
+    LISTEN,
+    OWNER_HIDDEN,
+    OWNER_OUTSIDE,
+    OWNER_PENDING,
+    OWNER_SEEN,
+    process_text,
+)
 from portie_qt.core.ranges import Band
 from tests.listeners import wait_until
 
@@ -130,3 +144,136 @@ def test_hidden_owners_without_root_are_kept_with_a_notice(monkeypatch, spawn_li
     assert endpoint.pid is None and endpoint.process is None
     assert snapshot.limited and snapshot.hidden_owners >= 1
     assert "hidden" in snapshot.notice
+
+
+def _mine(snapshot, child):
+    return [e for e in snapshot.endpoints if e.pid == child.pid]
+
+
+def test_a_socket_listed_twice_by_the_kernel_is_in_the_snapshot_once(monkeypatch, spawn_listener):
+    # The kernel lists its tables in chunks while sockets move, so a socket can come
+    # twice; simulate that at the source, for this child's sockets.
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "::1", 0)])
+    collector = Collector()
+    assert collector.source in ("sock_diag", "/proc/net"), collector.source
+    before = _mine(collector.collect(), child)
+    inodes = {e.inode for e in before}
+    real = kernel.netlink_rows if collector.source == "sock_diag" else kernel.proc_rows
+
+    def twice(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        return rows + [row for row in rows if row[4] in inodes]
+
+    monkeypatch.setattr(kernel, "netlink_rows", twice)
+    monkeypatch.setattr(kernel, "proc_rows", twice)
+    after = _mine(collector.collect(), child)
+    assert sorted(e.inode for e in after) == sorted(inodes) and len(after) == 2
+
+
+def test_sock_diag_and_proc_net_agree(spawn_listener):
+    child = spawn_listener([("tcp", "127.0.0.1", 0), ("tcp", "::1", 0), ("udp", "127.0.0.1", 0)])
+    with socket.create_connection(("127.0.0.1", child.port)):
+        netlink, text = Collector(), Collector()
+        if netlink.source != "sock_diag":
+            pytest.fail("this kernel offers no sock_diag (inet_diag); Portie reads /proc/net")
+        text._kernel.netlink = False
+        assert text.source == "/proc/net"
+        ports = set(child.ports)
+
+        def fields(snapshot):
+            return {(*e[:11], e.inode, e.owner_status) for e in snapshot.endpoints
+                    if e.local_port in ports or e.remote_port in ports}  # fmt: skip
+
+        both = fields(netlink.collect()), fields(text.collect())
+        assert both[0] == both[1]
+        # Three listeners, our client side, and the server side waiting in the accept
+        # queue (no process holds that one yet: no owner, and not "hidden").
+        assert len(both[0]) == 5
+        assert {(e[7] is None, e[12]) for e in both[0]} == {(False, OWNER_SEEN), (True, OWNER_SEEN)}
+
+
+def test_every_endpoint_knows_its_inode_and_holders(spawn_listener):
+    child = spawn_listener()
+    [endpoint] = _find(collect(), child.port)
+    assert endpoint.inode > 0
+    assert endpoint.pids == (child.pid,)
+    assert endpoint.holders == ((child.pid, endpoint.create_time, endpoint.process),)
+
+
+def test_without_root_only_other_users_sockets_are_hidden(monkeypatch, spawn_listener):
+    # Portie as uid 4242 (not root): the kernel tables still give each socket's uid, and
+    # /proc/PID/fd of root's processes is unreadable. Simulated at those two points.
+    mine, theirs, lost = spawn_listener(), spawn_listener(), spawn_listener()
+    real = kernel.socket_holders
+
+    def unreadable_for_uid_4242():
+        found = real()
+        first = {i: p for i, p in found.first.items() if p == mine.pid}
+        return kernel.Holders(first, {}, found.unreadable + 1)
+
+    rows_of = kernel.netlink_rows if Collector().source == "sock_diag" else kernel.proc_rows
+
+    def owned_by_4242(*args, **kwargs):
+        # uid 4242's own sockets: `mine`, and `lost`, whose holder is not found (as if
+        # the socket appeared while Portie looked).
+        mine_inodes = {i for i, p in real().first.items() if p in (mine.pid, lost.pid)}
+        return [(*r[:3], 4242 if r[4] in mine_inodes else r[3], r[4])
+                for r in rows_of(*args, **kwargs)]  # fmt: skip
+
+    monkeypatch.setattr(kernel, "socket_holders", unreadable_for_uid_4242)
+    monkeypatch.setattr(kernel, "netlink_rows", owned_by_4242)
+    monkeypatch.setattr(kernel, "proc_rows", owned_by_4242)
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)
+    collector = Collector()
+    collector.admin = False
+    snapshot = collector.collect()
+    [own] = _find(snapshot, mine.port)
+    [other] = _find(snapshot, theirs.port)
+    [unfound] = _find(snapshot, lost.port)
+    assert own.pid == mine.pid and own.owner_status == OWNER_SEEN
+    assert unfound.pid is None and unfound.owner_status == OWNER_PENDING
+    assert process_text(unfound) == "(owner not yet known)"  # its own: never "hidden"
+    assert other.pid is None and other.owner_status == OWNER_HIDDEN
+    assert process_text(other) == "(hidden)"
+    assert snapshot.limited and snapshot.hidden_owners >= 1
+    assert "belong to other users and are hidden" in snapshot.notice or (
+        "belongs to another user and is hidden" in snapshot.notice
+    )
+
+
+# Runs in a fresh PID namespace sharing this network namespace: the listener's process is
+# outside its view, as when Portie runs in a container. Root, yet nothing is "hidden".
+# (OWNER_PENDING, "owner not yet known", is what a socket gets when root looked twice in
+# the first refresh, saw every process, and still found no owner.)
+_OUTSIDE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from portie_qt.core.collector import Collector
+from portie_qt.core.endpoints import process_text
+port = int(sys.argv[2])
+collector = Collector()
+looks = []
+for _ in range(2):
+    snapshot = collector.collect()
+    [row] = [e for e in snapshot.endpoints if e.local_port == port and e.listening]
+    looks.append({"pid": row.pid, "status": row.owner_status, "text": process_text(row),
+                  "hidden": snapshot.hidden_owners, "notice": snapshot.notice})
+print(json.dumps(looks))
+"""
+
+
+def test_as_root_an_owner_outside_this_pid_namespace_is_not_hidden(spawn_listener):
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.fail("this test needs root and unshare (util-linux) to make a PID namespace")
+    child = spawn_listener()
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c",
+                           _OUTSIDE, repo, str(child.port)], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout)
+    # Looked for twice in the first refresh, then known not to be findable: outside.
+    for look in (first, second):
+        assert look["pid"] is None and look["status"] == OWNER_OUTSIDE, look
+        assert look["text"] == "(owner outside this view)"
+        assert look["hidden"] == 0 and "other users" not in look["notice"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portie_qt.core.process_control import port_in_use
+from portie_qt.core.stopping import port_in_use
 from tests.listeners import wait_until
 from tests.portie_cli import run_portie as portie
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import psutil
 import pytest
 
 from portie_qt.core import process_control as pc
+from portie_qt.core import stopping
 from portie_qt.core.process_control import Result, Target
 from tests.listeners import wait_until
 
@@ -37,7 +39,7 @@ def test_terminate_stops_a_listener_and_frees_its_port(spawn_listener):
     assert outcome.gone
     assert str(child.pid) in outcome.message
     assert wait_until(lambda: not child.alive(), timeout=5)
-    assert not pc.port_in_use(child.port)
+    assert not stopping.port_in_use(child.port)
 
 
 def test_terminate_times_out_on_a_process_ignoring_sigterm_then_kill_works(spawn_listener):
@@ -112,8 +114,13 @@ def test_permission_denied_names_the_owner_and_how_to_do_it(spawn_listener, monk
     def denied(self):
         raise psutil.AccessDenied(self.pid, "postgres")
 
+    def refused(fd, signum, *args):
+        if signum:  # signal 0 only asks whether it exists
+            raise PermissionError(1, "Operation not permitted")
+
     monkeypatch.setattr(psutil.Process, "terminate", denied)
     monkeypatch.setattr(psutil.Process, "kill", denied)
+    monkeypatch.setattr(signal, "pidfd_send_signal", refused, raising=False)  # Linux path
     monkeypatch.setattr(psutil.Process, "username", lambda self: "postgres")
     outcome = pc.terminate(target)
     assert outcome.result is Result.PERMISSION_DENIED
@@ -125,10 +132,10 @@ def test_permission_denied_names_the_owner_and_how_to_do_it(spawn_listener, monk
 
 def test_processes_on_port_finds_the_listener_once(spawn_listener):
     child = spawn_listener([("tcp", "127.0.0.1", 0), ("tcp", "::1", 0)])
-    found = pc.processes_on_port(child.port)
+    found = stopping.processes_on_port(child.port)
     assert [t.pid for t in found] == [child.pid]
     assert found[0].create_time == psutil.Process(child.pid).create_time()
-    assert pc.processes_on_port(child.port, protocol="udp") == []
+    assert stopping.processes_on_port(child.port, protocol="udp") == []
 
 
 def test_targets_for_dedupes_endpoints_by_process(spawn_listener):

@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portie_qt.core.endpoints import BOUND, LISTEN
+from portie_qt.core.endpoints import BOUND, LISTEN, process_text
 from portie_qt.core.remote.collector import (
     backoff,
     build_snapshot,
@@ -278,6 +278,7 @@ def test_a_whole_answer_becomes_a_snapshot_with_owners_start_times_and_users():
     assert (node.pid, node.user) == (NODE, "root")
     assert node.create_time == lstart_seconds("Wed Dec  2 01:29:47 2026")
     assert not snapshot.limited  # root sees every owner; the listen-queue one has none
+    assert not [e for e in snapshot.endpoints if process_text(e) == "(hidden)"]
 
 
 def test_another_users_login_gets_the_hidden_owners_notice():
@@ -290,6 +291,9 @@ def test_another_users_login_gets_the_hidden_owners_notice():
         "The owners of 19 sockets on pi belong to other users and are "
         "hidden. Log in to pi as root to see them."
     )
+    # Each of those rows says why it has no owner: hidden, the login lacks the permission.
+    unseen = [e for e in snapshot.endpoints if e.pid is None and e.listening]
+    assert unseen and {process_text(e) for e in unseen} == {"(hidden)"}
     lsof = parse_answer(_answer(marker, "lsof", _read("lsof_nobody.bin"), 501), marker, "mac")
     snapshot = build_snapshot("mac", lsof[0], lsof[2], *lsof[3:], 1.0)
     assert snapshot.limited and "only the login's own processes' sockets on mac" in snapshot.notice

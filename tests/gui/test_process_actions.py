@@ -226,3 +226,22 @@ def test_real_dialogs_accept_and_escalate(qtbot, spawn_listener):
     assert clicked == ["confirm", "kill"]
     assert [o.result for o in finished.args[0]] == [Result.KILLED]
     assert wait_until(lambda: not child.alive(), timeout=5)
+
+
+def test_real_dialog_for_a_prefork_server_names_all_four_parent_first(qtbot):
+    from portie_qt.core.stopping import holders_of
+    from tests import servers
+
+    server = servers.prefork(3)
+    try:
+        [row] = [e for e in collect().endpoints if e.local_port == server.port and e.listening]
+        targets = holders_of([row])
+        dialog = ConfirmSignalDialog(targets, TERMINATE)
+        qtbot.addWidget(dialog)
+        assert "Terminate these 4 processes?" in dialog.findChild(QLabel, "question").text()
+        assert "the oldest (the parent) first" in dialog.findChild(QLabel, "explanation").text()
+        text = dialog.findChild(QLabel, "processDetails").text()
+        shown = [text.index(f"PID {pid}") for pid in server.pids]
+        assert shown[0] == min(shown)  # the parent is listed first
+    finally:
+        server.stop()

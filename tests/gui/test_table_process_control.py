@@ -140,3 +140,40 @@ def test_delete_key_terminates_the_selected_rows_process_after_confirming(
     assert asked == [("terminate", [child.pid])]
     assert blocker.args[0][0].gone
     qtbot.waitUntil(lambda: not child.alive(), timeout=5000)
+
+
+def test_terminate_a_prefork_servers_row_stops_parent_and_workers_after_one_confirmation(
+    qtbot, licensed, window
+):
+    from tests import servers
+
+    server = servers.prefork(3, respawn=True)
+    try:
+        qtbot.waitUntil(lambda: bool(rows_for(window, pid=server.pid)), timeout=5000)
+        [row] = [e for e in rows_for(window, pid=server.pid) if e.listening]
+        assert row.pid == server.pid and list(row.pids) == server.pids
+        _select_pid(window, server.pid)
+        # The details pane lists the other holders of the socket.
+        held = "Also held by 3 other processes"
+        qtbot.waitUntil(lambda: held in window.details.view.toPlainText(), timeout=5000)
+        pane = window.details.view.toPlainText()
+        assert all(f"(PID {pid})" in pane for pid in server.workers)
+        asked = []
+
+        def accept(targets, action, parent):
+            asked.append([(t.pid, t.name) for t in targets])
+            return True, False
+
+        window.rows.processes.confirm_prompt = accept
+        with qtbot.waitSignal(window.rows.processes.finished, timeout=20000) as blocker:
+            window.rows.terminate.trigger()
+        # One confirmation naming all four, the parent first.
+        assert len(asked) == 1
+        assert asked[0][0][0] == server.pid
+        assert sorted(pid for pid, _name in asked[0]) == server.pids
+        assert all(name for _pid, name in asked[0])
+        assert all(o.gone for o in blocker.args[0]), [o.message for o in blocker.args[0]]
+        assert servers.gone(server.pids)
+        qtbot.waitUntil(lambda: not rows_for(window, pid=server.pid), timeout=5000)
+    finally:
+        server.stop()
