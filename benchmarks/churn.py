@@ -11,6 +11,9 @@ a real activity log) takes consecutive snapshots. Counted, all of which must be 
   (the pre-fork socket's PID is the parent's);
 - activity-log events about a stable listener (it never started, stopped or changed).
 
+And one that must be true: a listener started and stopped during the run (the canary)
+has exactly its start and its stop in the log.
+
 ``python -m benchmarks churn`` reports these rows; ``python -m benchmarks.churn --json``
 prints the raw counts (the test suite runs it in a network namespace of its own).
 """
@@ -47,6 +50,18 @@ for proto, host in [("tcp", "127.0.0.1")] * 8 + [("tcp", "::1")] * 4 + [("udp", 
     held.append(s)
     sockets.append([proto, host, s.getsockname()[1]])
 print(json.dumps({"pid": os.getpid(), "sockets": sockets}), flush=True)
+deadline = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < deadline:
+    time.sleep(0.1)
+"""
+
+# A listener that starts and stops during the run: its start and stop must be logged.
+_CANARY = r"""
+import json, os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print(json.dumps({"pid": os.getpid(), "port": s.getsockname()[1]}), flush=True)
 deadline = time.monotonic() + float(sys.argv[1])
 while time.monotonic() < deadline:
     time.sleep(0.1)
@@ -181,9 +196,14 @@ def measure(snapshots: int = SNAPSHOTS, churners: int = 3) -> dict:
         counts = Counter()
         with tempfile.TemporaryDirectory() as folder:
             store = ActivityStore(os.path.join(folder, "activity.sqlite3"))
-            previous = None
+            previous = canary = None
             first_at = time.monotonic()
-            for _ in range(snapshots):
+            for index in range(snapshots):
+                if index == snapshots // 5:
+                    canary_proc, canary = _spawn(_CANARY, lifetime)
+                    started.append((canary_proc, []))
+                elif index == snapshots * 3 // 5:
+                    _stop(canary_proc)
                 raw = collector.collect()
                 snapshot = confirmer.confirm(raw)
                 if previous is not None:
@@ -206,6 +226,8 @@ def measure(snapshots: int = SNAPSHOTS, churners: int = 3) -> dict:
             store.close()
         stable_ports = {(proto, port) for proto, _host, port in expected}
         stable_pids = {stable["pid"], *fork_pids}
+        canary_events = sorted(e.kind for e in logged
+                               if e.pid == canary["pid"] and e.port == canary["port"])  # fmt: skip
         counts["false_events"] = sum(
             1
             for e in logged
@@ -229,6 +251,8 @@ def measure(snapshots: int = SNAPSHOTS, churners: int = 3) -> dict:
             "wrong_owners": counts["wrong_owners"],
             "false_events": counts["false_events"],
             "events_logged": len(logged),
+            # A listener started and stopped during the run: both must be in the log.
+            "canary_events": canary_events,
             "first_look_misses_caught": counts["first_look_misses_caught"],
             "churn_listeners_per_s": round(listeners / seconds) if seconds else 0,
             "churn_connections_per_s": round(connections / seconds) if seconds else 0,
@@ -258,6 +282,10 @@ def run(rounds: int = 5, quick: bool = False) -> list[dict]:
         note = churn if key == "duplicates" else ""
         rows.append(entry(f"{title}: {label}", found[key], "", target="0", met=found[key] == 0,
                           note=note))  # fmt: skip
+    canary = found["canary_events"] == ["listen_started", "listen_stopped"]
+    rows.append(entry(f"{title}: a listener started and stopped meanwhile is logged as both",
+                      1 if canary else 0, "", target="1", met=canary,
+                      note=", ".join(found["canary_events"]) or "no event"))  # fmt: skip
     rows.append(entry("  first reads that missed a stable listener, caught by the second look "
                       "(info)", found["first_look_misses_caught"], ""))  # fmt: skip
     return rows

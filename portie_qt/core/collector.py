@@ -167,7 +167,8 @@ class _KernelReader:
         self._previous: dict[tuple, Endpoint] = {}  # last refresh's endpoint per row
         self._unknown: set[int] = set()  # listener inodes whose owner was not found last time
 
-    def rows(self, listeners_only: bool = False) -> list[tuple]:
+    def rows(self, listeners_only: bool = False) -> list[list[tuple]]:
+        """One list of rows per table (``kernel.TABLES``); see ``kernel.parts_of``."""
         if self.netlink:
             try:
                 return kernel.netlink_rows(listeners_only=listeners_only)
@@ -175,14 +176,17 @@ class _KernelReader:
                 self.netlink = False  # no sock_diag in this kernel: /proc says the same
         return kernel.proc_rows(listeners_only=listeners_only)
 
-    def fields(self, row: tuple) -> tuple:
-        return kernel.netlink_fields(row) if self.netlink else kernel.proc_fields(row)
+    def fields(self, table: int, row: tuple) -> tuple:
+        if self.netlink:
+            return kernel.netlink_fields(table, row)
+        return kernel.proc_fields(table, row)
 
     def read(self, owners: _Owners, admin: bool) -> tuple[list[Endpoint], int]:
         """Every endpoint, and how many have an owner this user lacks the permission to see."""
-        rows = _deduped(self.rows())
+        parts_of = kernel.netlink_parts if self.netlink else kernel.proc_parts
+        tables = [_deduped(rows, parts_of) for rows in self.rows()]
         holders = kernel.socket_holders()
-        endpoints, pending = self._build(rows, holders, owners, admin)
+        endpoints, pending = self._build(tables, holders, owners, admin)
         if pending:
             # Root that still cannot find an owner after a second walk, where some
             # processes' descriptors are out of reach (protected, or outside this PID
@@ -201,10 +205,11 @@ class _KernelReader:
         self._unknown = unknown
         return endpoints, hidden
 
-    def _build(self, rows, holders: kernel.Holders, owners: _Owners, admin: bool):
+    def _build(self, tables, holders: kernel.Holders, owners: _Owners, admin: bool):
         previous, current = self._previous, {}
         first_holder, shared = holders.first.get, holders.shared
         fields_of = kernel.netlink_fields if self.netlink else kernel.proc_fields
+        parts_of = kernel.netlink_parts if self.netlink else kernel.proc_parts
         me = os.geteuid()
         unknown_before = self._unknown
         single: dict[int, tuple] = {}  # pid -> its record, for sockets it holds alone
@@ -212,34 +217,35 @@ class _KernelReader:
         endpoints: list[Endpoint] = []
         append = endpoints.append
         pending: list[int] = []  # indexes of listeners whose owner was not found
-        for row in rows:
-            inode = row[4]
-            pid = first_holder(inode)
-            if pid is None:
-                status = _status(row[0], row[2], row[3], me, admin, inode in unknown_before)
-                record = no_owner.get(status)
-                if record is None:
-                    record = no_owner[status] = (None, None, None, None, (), None, status)
-            elif inode in shared:
-                record = owners.record(tuple(shared[inode]))
-            else:
-                record = single.get(pid)
-                if record is None:
-                    record = single[pid] = owners.record((pid,))
-            # The previous refresh's record of this very row (its addresses, state, uid
-            # and inode) is reused while its owner is the same. Only the Endpoint is kept:
-            # a new tuple per row per refresh would pile up for the cycle collector, whose
-            # full passes hold the GIL for tens of ms and stall the window.
-            endpoint = previous.get(row)
-            if endpoint is None or not _same_owner(endpoint, record):
-                fields = fields_of(row)
-                if not fields[1]:
-                    continue  # local port 0: psutil lists no local address for those
-                endpoint = _endpoint(row[0], fields, row[2], record, inode)
-            current[row] = endpoint
-            if record[6] == OWNER_PENDING:
-                pending.append(len(endpoints))
-            append(endpoint)
+        for table, rows in enumerate(tables):
+            for row in rows:
+                state, uid, inode = parts_of(row)
+                pid = first_holder(inode)
+                if pid is None:
+                    status = _status(table, state, uid, me, admin, inode in unknown_before)
+                    record = no_owner.get(status)
+                    if record is None:
+                        record = no_owner[status] = (None, None, None, None, (), None, status)
+                elif inode in shared:
+                    record = owners.record(tuple(shared[inode]))
+                else:
+                    record = single.get(pid)
+                    if record is None:
+                        record = single[pid] = owners.record((pid,))
+                # The previous refresh's Endpoint for this very row (its addresses, state,
+                # uid and inode) is reused while its owner is the same. Only the Endpoint is
+                # kept: a new tuple per row per refresh would feed the cycle collector, whose
+                # full passes hold the GIL for tens of ms and stall the window.
+                endpoint = previous.get(row)
+                if endpoint is None or not _same_owner(endpoint, record):
+                    fields = fields_of(table, row)
+                    if not fields[1]:
+                        continue  # local port 0: psutil lists no local address for those
+                    endpoint = _endpoint(table, fields, state, record, inode)
+                current[row] = endpoint
+                if record[6] == OWNER_PENDING:
+                    pending.append(len(endpoints))
+                append(endpoint)
         self._previous = current
         return endpoints, pending
 
@@ -273,11 +279,13 @@ class _KernelReader:
     def listening_identities(self) -> set[tuple]:
         """``(key, inode)`` of every listening socket now, from a small listeners-only read."""
         found = set()
-        for row in self.rows(listeners_only=True):
-            local, port, remote, remote_port = self.fields(row)
-            if port:
-                protocol, family = kernel.TABLES[row[0]]
-                found.add(((protocol, family, local, port, remote, remote_port), row[4]))
+        for table, rows in enumerate(self.rows(listeners_only=True)):
+            protocol, family = kernel.TABLES[table]
+            for row in rows:
+                local, port, remote, remote_port = self.fields(table, row)
+                if port:
+                    identity = (protocol, family, local, port, remote, remote_port)
+                    found.add((identity, kernel.parts_of(row)[2]))
         return found
 
 
@@ -307,13 +315,15 @@ def _same_owner(endpoint: Endpoint, record: tuple) -> bool:
     )
 
 
-def _deduped(rows: list[tuple]) -> list[tuple]:
+def _deduped(rows: list, parts_of) -> list:
     """Each socket once: the tables are read in chunks while sockets move, so one socket
     can be listed twice. The later listing (the fresher state) wins."""
     by_identity: dict = {}
     for row in rows:
-        inode = row[4]
-        by_identity[inode if inode else (row[0], row[1])] = row
+        inode = parts_of(row)[2]
+        if not inode:  # TIME_WAIT has none: its addresses name it
+            inode = row[3:39] if isinstance(row, bytes) else row[2]
+        by_identity[inode] = row
     if len(by_identity) == len(rows):
         return rows
     return list(by_identity.values())

@@ -7,7 +7,7 @@ Two sources for the socket tables, the same rows from both:
 - ``/proc/net/{tcp,tcp6,udp,udp6}``: text, the fallback (what psutil reads).
 
 Both are read in chunks while sockets come and go, so one socket can be listed twice;
-`SocketRow`s carry the inode, and the collector dedupes on it. Measured at 10,000
+every row carries its inode (``parts_of``), and the collector dedupes on it. Measured at 10,000
 sockets (``python -m benchmarks refresh`` and ``benchmarks/sources.py``), the netlink
 dump is faster than reading and splitting the /proc text; see the README.
 
@@ -36,17 +36,36 @@ _PROC_NAMES = ("tcp", "tcp6", "udp", "udp6")
 
 
 class SocketRow(NamedTuple):
-    """One socket as the kernel lists it. Addresses are raw: decoded once per new row.
+    """One socket as /proc/net lists it (a plain tuple in this order). Addresses are raw:
+    decoded once per new row. ``parts_of(row)`` gives ``(state, uid, inode)`` of a row of
+    either source."""
 
-    The readers build plain tuples in this field order (cheaper at 10,000 rows); the
-    class names the fields.
-    """
-
-    table: int  # index into TABLES
-    raw: bytes | str  # the addresses and ports in the source's own encoding
+    size: int  # unused: 0
     state: int
+    raw: str  # "LOCAL REMOTE" in /proc/net's hex
     uid: int
     inode: int
+
+
+# A sock_diag row is bytes, not a tuple: the state, timer and retransmit count, the 36
+# bytes of ports and addresses, uid and inode, cut from the message. Bytes are not
+# tracked by Python's cycle collector; 10,000 tuples kept from one refresh to the next
+# were, and made its full passes (tens of ms with the GIL held) come twice as often.
+_NETLINK_PARTS = struct.Struct("=B38xII")  # (state, uid, inode) of a sock_diag row
+
+
+def parts_of(row) -> tuple[int, int, int]:
+    """``(state, uid, inode)`` of a row from either source."""
+    if isinstance(row, bytes):
+        return _NETLINK_PARTS.unpack_from(row)
+    return row[1], row[3], row[4]
+
+
+netlink_parts = _NETLINK_PARTS.unpack_from
+
+
+def proc_parts(row: tuple) -> tuple[int, int, int]:
+    return row[1], row[3], row[4]
 
 
 class SocketSourceError(OSError):
@@ -63,10 +82,7 @@ _NLMSG_ERROR = 2
 _NLMSG_DONE = 3
 _HEADER = struct.Struct("=IHHII")
 _REQUEST = struct.Struct("=BBBBI48s")  # inet_diag_req_v2 with an empty inet_diag_sockid
-# A netlink header (its length; the rest skipped) and the inet_diag_msg after it: state,
-# the 36 bytes of ports and addresses, then (skipping if, cookie, expires and queues) uid
-# and inode.
-_ROW = struct.Struct("=I12x" + "xB2x36s24xII")
+_LENGTH = struct.Struct("=I")  # a netlink message's length, its first field
 _FAMILIES = (socket.AF_INET, socket.AF_INET6, socket.AF_INET, socket.AF_INET6)
 _PROTOCOLS = (socket.IPPROTO_TCP, socket.IPPROTO_TCP, socket.IPPROTO_UDP, socket.IPPROTO_UDP)
 _RECEIVE = 1 << 16
@@ -77,7 +93,7 @@ def _dump(sock: socket.socket, table: int, states: int, out: list) -> None:
     header = _HEADER.pack(_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY,
                           _NLM_F_REQUEST | _NLM_F_DUMP, table + 1, 0)  # fmt: skip
     sock.send(header + request)
-    unpack_row, unpack_header = _ROW.unpack_from, _HEADER.unpack_from
+    unpack_length, unpack_header = _LENGTH.unpack_from, _HEADER.unpack_from
     append = out.append
     while True:
         data = sock.recv(_RECEIVE)
@@ -87,10 +103,10 @@ def _dump(sock: socket.socket, table: int, states: int, out: list) -> None:
         while offset < size:
             # The message type's low byte: every type here is below 256.
             if data[offset + 4] == _SOCK_DIAG_BY_FAMILY:
-                length, state, raw, uid, inode = unpack_row(data, offset)
-                # A plain tuple in SocketRow's field order: 10,000 NamedTuple calls cost
-                # more than the parse.
-                append((table, raw, state, uid, inode))
+                length = unpack_length(data, offset)[0]
+                # inet_diag_msg at +16: state, timer, retrans at +17, ports and addresses
+                # at +20 to +56, uid and inode at +80 to +88.
+                append(data[offset + 17 : offset + 56] + data[offset + 80 : offset + 88])
             else:
                 length, kind = unpack_header(data, offset)[:2]
                 if kind == _NLMSG_DONE:
@@ -103,10 +119,11 @@ def _dump(sock: socket.socket, table: int, states: int, out: list) -> None:
             offset += (length + 3) & ~3
 
 
-def netlink_rows(tables=range(4), listeners_only: bool = False) -> list[SocketRow]:
-    """Every socket of ``tables`` from one sock_diag dump each (listeners only: TCP LISTEN
-    and unconnected UDP, which the kernel filters itself, so the dump stays small)."""
-    rows: list[SocketRow] = []
+def netlink_rows(tables=range(4), listeners_only: bool = False) -> list[list[bytes]]:
+    """Every socket of ``tables`` from one sock_diag dump each, one list per table
+    (listeners only: TCP LISTEN and unconnected UDP, which the kernel filters itself, so
+    the dump stays small)."""
+    rows: list[list[bytes]] = [[], [], [], []]
     try:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC,
                              _NETLINK_SOCK_DIAG)  # fmt: skip
@@ -119,7 +136,7 @@ def netlink_rows(tables=range(4), listeners_only: bool = False) -> list[SocketRo
             else:
                 states = ALL_STATES
             try:
-                _dump(sock, table, states, rows)
+                _dump(sock, table, states, rows[table])
             except SocketSourceError as exc:
                 if table in (1, 3) and exc.errno in (errno.ENOENT, errno.EAFNOSUPPORT):
                     continue  # a kernel without IPv6
@@ -142,10 +159,10 @@ def _netlink_address(raw: bytes) -> str:
     return found
 
 
-def netlink_fields(row: tuple) -> tuple[str, int, str | None, int | None]:
+def netlink_fields(table: int, row: bytes) -> tuple[str, int, str | None, int | None]:
     """``(local_address, local_port, remote_address, remote_port)`` of a netlink row."""
-    raw = row[1]
-    size = 16 if row[0] in (1, 3) else 4
+    raw = row[3:39]
+    size = 16 if table in (1, 3) else 4
     local_port = (raw[0] << 8) | raw[1]
     remote_port = (raw[2] << 8) | raw[3]
     local = _netlink_address(raw[4 : 4 + size])
@@ -176,13 +193,13 @@ def _hex_address(hex_ip: str) -> str:
     return found
 
 
-def proc_rows(tables=range(4), listeners_only: bool = False) -> list[SocketRow]:
+def proc_rows(tables=range(4), listeners_only: bool = False) -> list[list[SocketRow]]:
     """The same rows from ``/proc/net/*`` text (kernels without sock_diag)."""
     if sys.byteorder != "little":
         raise SocketSourceError(errno.ENOTSUP, "/proc/net addresses are decoded little-endian")
-    rows: list[SocketRow] = []
-    append = rows.append
+    rows: list[list[SocketRow]] = [[], [], [], []]
     for table in tables:
+        append = rows[table].append
         try:
             with open(f"/proc/net/{_PROC_NAMES[table]}", encoding="ascii") as handle:
                 lines = handle.read().splitlines()[1:]
@@ -194,13 +211,13 @@ def proc_rows(tables=range(4), listeners_only: bool = False) -> list[SocketRow]:
             state = int(fields[3], 16)
             if wanted is not None and state != wanted:
                 continue
-            append((table, f"{fields[1]} {fields[2]}", state, int(fields[7]), int(fields[9])))
+            append((0, state, f"{fields[1]} {fields[2]}", int(fields[7]), int(fields[9])))
     return rows
 
 
-def proc_fields(row: tuple) -> tuple[str, int, str | None, int | None]:
+def proc_fields(table: int, row: tuple) -> tuple[str, int, str | None, int | None]:
     """``(local_address, local_port, remote_address, remote_port)`` of a /proc row."""
-    local, remote = row[1].split(" ")
+    local, remote = row[2].split(" ")
     local_hex, local_port = local.split(":")
     remote_hex, remote_port_hex = remote.split(":")
     remote_port = int(remote_port_hex, 16)

@@ -31,7 +31,8 @@ def test_fifty_snapshots_under_churn_are_all_true():
     # The churn really happened: hundreds of listeners and connections per second.
     assert found["churn_listeners_per_s"] >= 100, found
     assert found["churn_connections_per_s"] >= 100, found
-    assert found["events_logged"] > 0, found  # the log was live, not switched off
+    # Real changes are still reported: a listener started and stopped meanwhile.
+    assert found["canary_events"] == ["listen_started", "listen_stopped"], found
     # Each stable listener exactly once per snapshot, with its own PID and name (the
     # pre-fork socket: the parent, all three holders); no socket twice; no false event.
     assert found["missing_or_twice"] == 0, found

@@ -161,8 +161,9 @@ def test_a_socket_listed_twice_by_the_kernel_is_in_the_snapshot_once(monkeypatch
     real = kernel.netlink_rows if collector.source == "sock_diag" else kernel.proc_rows
 
     def twice(*args, **kwargs):
-        rows = real(*args, **kwargs)
-        return rows + [row for row in rows if row[4] in inodes]
+        tables = real(*args, **kwargs)  # one list of rows per table
+        return [rows + [row for row in rows if kernel.parts_of(row)[2] in inodes]
+                for rows in tables]  # fmt: skip
 
     monkeypatch.setattr(kernel, "netlink_rows", twice)
     monkeypatch.setattr(kernel, "proc_rows", twice)
@@ -200,6 +201,14 @@ def test_every_endpoint_knows_its_inode_and_holders(spawn_listener):
     assert endpoint.holders == ((child.pid, endpoint.create_time, endpoint.process),)
 
 
+def _with_uid(row, uid: int):
+    """The same kernel-table row, owned by ``uid`` (a sock_diag row is bytes, a /proc one
+    a tuple)."""
+    if isinstance(row, bytes):
+        return row[:39] + uid.to_bytes(4, sys.byteorder) + row[43:]
+    return (*row[:3], uid, row[4])
+
+
 def test_without_root_only_other_users_sockets_are_hidden(monkeypatch, spawn_listener):
     # Portie as uid 4242 (not root): the kernel tables still give each socket's uid, and
     # /proc/PID/fd of root's processes is unreadable. Simulated at those two points.
@@ -217,8 +226,8 @@ def test_without_root_only_other_users_sockets_are_hidden(monkeypatch, spawn_lis
         # uid 4242's own sockets: `mine`, and `lost`, whose holder is not found (as if
         # the socket appeared while Portie looked).
         mine_inodes = {i for i, p in real().first.items() if p in (mine.pid, lost.pid)}
-        return [(*r[:3], 4242 if r[4] in mine_inodes else r[3], r[4])
-                for r in rows_of(*args, **kwargs)]  # fmt: skip
+        return [[_with_uid(r, 4242) if kernel.parts_of(r)[2] in mine_inodes else r for r in rows]
+                for rows in rows_of(*args, **kwargs)]  # fmt: skip
 
     monkeypatch.setattr(kernel, "socket_holders", unreadable_for_uid_4242)
     monkeypatch.setattr(kernel, "netlink_rows", owned_by_4242)

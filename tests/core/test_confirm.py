@@ -31,7 +31,8 @@ class Misses:
             if listeners_only or self.times <= 0:
                 return found
             self.times -= 1
-            return [row for row in found if row[4] not in self.inodes]
+            return [[row for row in rows if kernel.parts_of(row)[2] not in self.inodes]
+                    for rows in found]  # fmt: skip
 
         monkeypatch.setattr(kernel, "netlink_rows", rows)
         monkeypatch.setattr(kernel, "proc_rows", rows)

@@ -36,11 +36,11 @@ def test_missed_reads_change_nothing_a_user_sees(qtbot, window, monkeypatch, spa
     real = kernel.netlink_rows if collector.source == "sock_diag" else kernel.proc_rows
 
     def missing_the_child(*args, listeners_only=False, **kwargs):
-        rows = real(*args, listeners_only=listeners_only, **kwargs)
+        tables = real(*args, listeners_only=listeners_only, **kwargs)
         if listeners_only or misses["left"] <= 0:
-            return rows
+            return tables
         misses["left"] -= 1
-        return [r for r in rows if r[4] != row.inode]
+        return [[r for r in rows if kernel.parts_of(r)[2] != row.inode] for rows in tables]
 
     monkeypatch.setattr(kernel, "netlink_rows", missing_the_child)
     monkeypatch.setattr(kernel, "proc_rows", missing_the_child)
