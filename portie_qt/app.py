@@ -27,6 +27,7 @@ REQUIRED_RESOURCES = (
     "ui/host_selector.ui",
     "ui/add_host_dialog.ui",
     "ui/why_dialog.ui",
+    "ui/answer_card.ui",
     "assets/iana_ports.json",
     "assets/revoked_serials.txt",
     "assets/icons/portie.svg",

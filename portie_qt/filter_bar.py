@@ -53,6 +53,13 @@ class FilterBar(QObject):
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.edit.selectAll()
 
+    def clear(self) -> None:
+        """Show everything: no search text, every toggle on but "listening only", all bands."""
+        for name, box in self.toggles.items():
+            box.setChecked(TOGGLE_DEFAULTS[name])
+        self.band_buttons[None].setChecked(True)
+        self.edit.clear()
+
     def show_counts(self, counts: dict[Band, int]) -> None:
         """Per-band counts of the rows passing every filter but the band selector."""
         self.counts = dict(counts)

@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTextBrowser,
+    QWidget,
 )
 
 from portie_qt import style
+from portie_qt.answer_card import AnswerCard
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.details_pane import DetailsPane
 from portie_qt.entitlements import Entitlements, load_entitlements
@@ -34,6 +36,7 @@ from portie_qt.status_bar import StatusBar
 from portie_qt.ui_loader import child, load_form
 from portie_qt.unlock_dialog import UnlockOffer
 from portie_qt.watch_controller import WatchController
+from portie_qt.window_dialogs import WindowDialogs
 from portie_qt.window_layout import WindowLayout
 
 
@@ -50,7 +53,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.snapshot = None
         self._quitting = False
-        self.reference_dialog = self.scan_dialog = None
 
         form = load_form("main_window.ui", self)
         self.setCentralWidget(form)
@@ -70,6 +72,9 @@ class MainWindow(QMainWindow):
         self.loop = RefreshControl(settings, self)
         self.layout_keeper = WindowLayout(self, self.splitter, settings)
         self.hosts = HostSelector(settings, self.loop, self)
+        self.dialogs = WindowDialogs(self, settings, self.entitlements, lambda: self.ports.rows)
+        self.answer = AnswerCard()
+        child(form, QWidget, "answerSlot").layout().addWidget(self.answer)
 
         self._build_actions()
         self._build_menus()
@@ -100,12 +105,12 @@ class MainWindow(QMainWindow):
         std = QKeySequence.StandardKey
         self.addActions([self.loop.refresh_action, self.loop.pause_action])
         self.action_find = self._action("&Find…", self.filters.focus, "actionFind", std.Find)
-        self.action_reference = self._action("Port &Reference…", self.open_reference,
+        self.action_reference = self._action("Port &Reference…", self.dialogs.open_reference,
                                              "actionReference", "Ctrl+L")  # fmt: skip
         self.action_export = self._action("&Export Visible Rows…", self.export_visible,
                                           "actionExport", "Ctrl+E")  # fmt: skip
         self.action_quit = self._action("&Quit", self.quit, "actionQuit", [std.Quit, "Ctrl+Q"])
-        self.action_about = self._action("&About Portie", self.show_about, "actionAbout")
+        self.action_about = self._action("&About Portie", self.dialogs.show_about, "actionAbout")
         self.action_shortcuts = self._action("&Keyboard Shortcuts", self.show_shortcuts,
                                              "actionShortcuts", "Ctrl+/")  # fmt: skip
         self.action_unlock = self._action("&Unlock Portie…", lambda: self.unlock.open(""),
@@ -115,7 +120,7 @@ class MainWindow(QMainWindow):
                  self.action_export: "export", self.action_unlock: "unlock"}  # fmt: skip
         for action, icon in icons.items():
             style.set_action_icon(action, icon)
-        self.entitlements.bind_action(self.action_scan, "remote_scan", self.open_scan_dialog)
+        self.entitlements.bind_action(self.action_scan, "remote_scan", self.dialogs.open_scan)
         self.action_close_to_tray = self._action("Close to &Tray", None, "actionCloseToTray",
                                                  checkable=True)  # fmt: skip
         self.action_close_to_tray.setChecked(read_bool(self.settings, "tray/close_to_tray", False))
@@ -175,9 +180,19 @@ class MainWindow(QMainWindow):
         self.loop.paused_changed.connect(self._on_paused_changed)
         for part in (self.rows, self.details):  # act on, and describe, the host shown
             self.hosts.selected.connect(part.set_host)
+        self.hosts.selected.connect(lambda host: self.answer.set_remote(host is not None))
         self.rows.message.connect(self.status.flash)
         self.rows.notice.connect(lambda text: self.status.set_notice("process", text))
-        self.rows.lookup_requested.connect(self.open_reference)
+        self.rows.lookup_requested.connect(self.dialogs.open_reference)
+        self.answer.open_requested.connect(self.rows.open_port)
+        self.answer.stop_requested.connect(self.rows.stop_port)
+        self.answer.watch_requested.connect(lambda port: self.watch.watch_port(str(port)))
+        self.answer.why_requested.connect(self.rows.why_port)
+        self.answer.copied.connect(self.status.flash)
+        self.rows.watch_requested.connect(lambda port: self.watch.watch_port(str(port)))
+        self.rows.filter_requested.connect(self.filters.edit.setText)
+        self.filters.edit.returnPressed.connect(self.ports.focus_first)
+        self.ports.clear_requested.connect(self.filters.clear)
         self.rows.stopped.connect(self.loop.refresh_now)
         self.exporter.saved.connect(self.status.flash)
         self.exporter.failed.connect(lambda text: self.status.set_notice("export", text))
@@ -213,6 +228,7 @@ class MainWindow(QMainWindow):
         self.status.set_notice("containers", refresh.containers_notice)
         self._show_refreshed()
         self.details.on_refresh(refresh.diff, self.ports.current())
+        self.answer.on_rows(self.ports.rows)
         if not refresh.error:
             self.watch.on_refresh(refresh.snapshot, refresh.diff)
         self.refresh_applied.emit(refresh)
@@ -233,10 +249,12 @@ class MainWindow(QMainWindow):
         self.ports.set_criteria(criteria)
         self.loop.set_criteria(criteria)
         self._show_counts(band_counts(self.ports.rows, criteria))
+        self.answer.on_criteria(criteria, self.ports.rows)
 
     @Slot()
     def _on_selection_changed(self, *_args) -> None:
         self.details.show(self.ports.current())
+        self.answer.on_selection(self.ports.selected(), self.ports.rows)
         self.rows.update()
 
     @Slot(object)
@@ -266,38 +284,10 @@ class MainWindow(QMainWindow):
         """Save the rows as shown (filtered, sorted) to CSV or JSON, off the UI thread."""
         self.exporter.export(self.ports.visible(), path if isinstance(path, str) else None)
 
-    def open_reference(self, text: str = "") -> None:
-        from portie_qt.reference_window import ReferenceDialog  # loaded on first use
-
-        if self.reference_dialog is None:
-            self.reference_dialog = ReferenceDialog(lambda: self.ports.rows, self)
-        if isinstance(text, str) and text:
-            self.reference_dialog.search(text)
-        self._raise(self.reference_dialog)
-
-    def open_scan_dialog(self) -> None:
-        from portie_qt.scan_dialog import ScanDialog  # loaded on first use
-
-        if self.scan_dialog is None:
-            self.scan_dialog = ScanDialog(self.settings, self.entitlements, self)
-        self._raise(self.scan_dialog)
-
-    @staticmethod
-    def _raise(dialog) -> None:
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-
-    def show_about(self) -> None:
-        from portie_qt.about import show_about  # loaded on first use
-
-        show_about(self, self.entitlements.licensee)
-
     def show_shortcuts(self) -> None:
-        from portie_qt.about import ShortcutsDialog  # loaded on first use
-
-        actions = [*self.actions(), *self.ports.table.actions(), *self.rows.findChildren(QAction)]
-        ShortcutsDialog(actions, self).exec()
+        self.dialogs.show_shortcuts(
+            [*self.actions(), *self.ports.table.actions(), *self.rows.findChildren(QAction)]
+        )
 
     # -- settings and shutdown --------------------------------------------------------------
     def save_settings(self) -> None:
@@ -331,6 +321,7 @@ class MainWindow(QMainWindow):
             self.filters.restyle()
             self.details.restyle()
             self.watch.restyle()
+            self.answer.restyle()
         elif event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.entitlements.reload_in_background()  # `portie license` may have changed it
         super().changeEvent(event)

@@ -6,8 +6,10 @@ without moving the user's scroll position, and answers "what is selected?".
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+import html
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from portie_qt.core.endpoints import Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
@@ -36,9 +38,21 @@ HEADER_KEY = "table/header"
 class PortsView(QObject):
     """The table, its model (every endpoint) and proxy (what the filter lets through)."""
 
+    clear_requested = Signal()  # the "Clear filter" link in an empty result
+
     def __init__(self, table: QTableView, parent=None) -> None:
         super().__init__(parent)
         self.table = table
+        # An empty result says so, in the table, instead of showing an empty grid.
+        self._empty = QLabel(table.viewport())
+        self._empty.setObjectName("emptyResult")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setTextFormat(Qt.TextFormat.RichText)
+        self._empty.setWordWrap(True)
+        self._empty.linkActivated.connect(lambda _link: self.clear_requested.emit())
+        self._empty.hide()
+        self._criteria = FilterCriteria()
+        table.viewport().installEventFilter(self)
         self.model = PortTableModel(self)
         self.proxy = PortFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -53,6 +67,9 @@ class PortsView(QObject):
         table.verticalHeader().setDefaultSectionSize(22)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):  # fmt: skip
+            signal.connect(self._sync_empty)
 
     @property
     def rows(self) -> list[Endpoint]:
@@ -66,7 +83,30 @@ class PortsView(QObject):
         self._restore_scroll(anchor)
 
     def set_criteria(self, criteria: FilterCriteria) -> None:
+        self._criteria = criteria
         self.proxy.set_criteria(criteria)
+        self._sync_empty()
+
+    def empty_text(self) -> str:
+        """What the table says when the filter hides every row ('' while rows show)."""
+        if self.proxy.rowCount() or not self.model.rowCount():
+            return ""
+        text = self._criteria.text.strip()
+        if text:
+            return f"Nothing matches '{text}'."
+        return "No endpoints match these filters."
+
+    def _sync_empty(self, *_args) -> None:
+        message = self.empty_text()
+        if message:
+            self._empty.setText(f"{html.escape(message)}<br><a href='clear'>Clear filter</a>")
+            self._empty.resize(self.table.viewport().size())
+        self._empty.setVisible(bool(message))
+
+    def eventFilter(self, watched, event) -> bool:  # Qt override: keep the message centred
+        if event.type() == QEvent.Type.Resize:
+            self._empty.resize(self.table.viewport().size())
+        return False
 
     def visible(self) -> list[Endpoint]:
         """The rows as shown: filtered and sorted."""
@@ -84,6 +124,12 @@ class PortsView(QObject):
             return index.data(ENDPOINT_ROLE)
         selected = self.selected()
         return selected[0] if selected else None
+
+    def focus_first(self) -> None:
+        """Move the keyboard to the table, on the first row shown (Enter in the filter)."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def restore(self, settings: QSettings) -> None:
         state = read_bytes(settings, HEADER_KEY)

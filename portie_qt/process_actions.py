@@ -10,8 +10,10 @@ remote host, ``set_host`` swaps in that host's `RemoteProcesses`, which has the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
@@ -20,11 +22,21 @@ from shiboken6 import Shiboken
 from portie_qt.confirm_dialog import ACTIONS, KILL, TERMINATE, ConfirmSignalDialog
 from portie_qt.core import process_control
 from portie_qt.core.endpoints import Endpoint
-from portie_qt.core.process_control import Outcome, Result, Target
+from portie_qt.core.process_control import Outcome, Result, Target, oldest_first
 from portie_qt.jobs import background_pool, run_in_pool
 
-# (targets, action, parent) -> (accepted, don't ask again)
-ConfirmPrompt = Callable[[list[Target], str, "QWidget | None"], tuple[bool, bool]]
+# (targets, action, parent) -> (accepted, don't ask again[, stop their process trees too])
+ConfirmPrompt = Callable[[list[Target], str, "QWidget | None"], tuple]
+
+
+class Answer(NamedTuple):
+    """What a confirmation said."""
+
+    accepted: bool
+    dont_ask: bool = False
+    tree: bool = False  # also stop the holders' descendants, after them
+
+
 # (outcomes of processes still running after Terminate, parent) -> kill them?
 KillPrompt = Callable[[list[Outcome], "QWidget | None"], bool]
 
@@ -51,6 +63,27 @@ def _targets(items: Iterable[Endpoint | Target], host: str = "") -> list[Target]
     for target in found:
         unique.setdefault(target.key, target)
     return list(unique.values())
+
+
+def _describe_all(processes, targets: list[Target], trees: bool) -> tuple[list, list]:
+    """Fresh details of ``targets`` and, when ``trees``, every descendant of theirs (each
+    once, Portie never), for the confirmation. Slow: /proc or another host."""
+    described = [processes.describe(*t.key) for t in targets]
+    # Keep what the table knew where the fresh look found less (the process exited).
+    described = [
+        fresh if fresh.name else known for fresh, known in zip(described, targets, strict=True)
+    ]
+    tree: list[Target] = []
+    if trees:
+        from portie_qt.core.stopping import process_tree
+
+        seen = {t.key for t in described}
+        for holder in described:
+            for member in process_tree(holder):
+                if member.key not in seen and member.pid != os.getpid():
+                    seen.add(member.key)
+                    tree.append(member)
+    return described, tree
 
 
 def _act_all(processes, action: str, targets: list[Target], timeout: float) -> list[Outcome]:
@@ -92,7 +125,8 @@ class ProcessActions(QObject):
         self.confirm_enabled = confirm_enabled
         self.set_confirm_enabled = set_confirm_enabled
         self.timeout = timeout
-        self.confirm_prompt: ConfirmPrompt = self.ask_confirmation
+        # None: the real dialog, opened at once and filled in when the details arrive.
+        self.confirm_prompt: ConfirmPrompt | None = None
         self.kill_prompt: KillPrompt = self.ask_kill
         self._pending = 0  # jobs running for this controller
         self._in_flight: set[tuple] = set()  # (host, pid, start time) being acted on
@@ -127,13 +161,16 @@ class ProcessActions(QObject):
             return False
         self._in_flight.update((host, *t.key) for t in targets)
         req = _Request(action, targets, parent, processes, host)
-        if self.confirm_enabled():
-            # Fresh names, command lines and every port: reading them touches /proc, the
-            # whole socket table or another host, so not on the UI thread.
-            job = self._run(lambda: [processes.describe(*t.key) for t in targets])
-            job.finished.connect(lambda described: self._on_described(req, described))
-            # Describing failed: confirm with what the table knew.
-            job.failed.connect(lambda _message: self._on_described(req, req.targets))
+        if action == KILL or self.confirm_enabled():  # Kill always asks
+            # Fresh names, command lines, every port and the process trees: reading them
+            # touches /proc, the whole socket table or another host, so not here.
+            trees = processes is process_control  # trees of this computer's processes
+            job = self._run(lambda: _describe_all(processes, targets, trees))
+            if self.confirm_prompt is None:
+                self._open_dialog(req, job)
+            else:
+                job.finished.connect(lambda found: self._on_described(req, *found))
+                job.failed.connect(lambda _message: self._on_described(req, req.targets, []))
         else:
             self._act(req, action, targets)
         return True
@@ -143,17 +180,6 @@ class ProcessActions(QObject):
         return self._pending > 0
 
     # -- default prompts (replaceable) --------------------------------------------
-
-    def ask_confirmation(
-        self, targets: list[Target], action: str, parent: QWidget | None
-    ) -> tuple[bool, bool]:
-        """Show ``ConfirmSignalDialog``; returns (accepted, don't ask again)."""
-        dialog = ConfirmSignalDialog(targets, action, parent, timeout=self.timeout)
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            return accepted, accepted and dialog.dont_ask_again()
-        finally:
-            dialog.deleteLater()
 
     def ask_kill(self, stuck: list[Outcome], parent: QWidget | None) -> bool:
         """Offer Kill for processes that ignored Terminate; Cancel is the default."""
@@ -192,21 +218,41 @@ class ProcessActions(QObject):
             return req.parent
         return None
 
-    def _on_described(self, req: _Request, described: list[Target]) -> None:
-        # Keep what the table knew where the fresh look found less (process exited).
-        shown = [
-            fresh if fresh.name else known
-            for fresh, known in zip(described, req.targets, strict=True)
-        ]
-        accepted, dont_ask = self.confirm_prompt(shown, req.action, self._parent_of(req))
-        if not accepted:
+    def _open_dialog(self, req: _Request, job) -> None:
+        """The confirmation, shown now with what the table knew; the details follow."""
+        dialog = ConfirmSignalDialog(req.targets, req.action, self._parent_of(req),
+                                     timeout=self.timeout, described=False)  # fmt: skip
+
+        def described(found) -> None:
+            if Shiboken.isValid(dialog):
+                dialog.set_described(*found)
+
+        job.finished.connect(described)
+        job.failed.connect(lambda _message: described((req.targets, [])))
+        dialog.finished.connect(lambda code: self._on_dialog_finished(req, dialog, code))
+        dialog.open()
+
+    def _on_dialog_finished(self, req: _Request, dialog: ConfirmSignalDialog, code: int) -> None:
+        answer = Answer(code == QDialog.DialogCode.Accepted, dialog.dont_ask_again())
+        chosen = dialog.chosen_targets()
+        dialog.deleteLater()
+        self._answered(req, answer, chosen)
+
+    def _on_described(self, req: _Request, described: list[Target], tree: list[Target]) -> None:
+        """A prompt other than the dialog (tests, another front end) answers at once."""
+        answer = Answer(*self.confirm_prompt(described, req.action, self._parent_of(req)))
+        chosen = sorted({t.key: t for t in [*described, *tree]}.values(), key=oldest_first)
+        self._answered(req, answer, chosen if answer.tree else described)
+
+    def _answered(self, req: _Request, answer: Answer, targets: list[Target]) -> None:
+        if not answer.accepted:
             self._finish(req)
             return
-        if dont_ask:
+        if answer.dont_ask and req.action == TERMINATE:
             self.set_confirm_enabled(False)
         # The described targets carry the pidfd opened while their identity was checked
         # (Linux): the processes the user confirmed are the ones signalled.
-        self._act(req, req.action, shown)
+        self._act(req, req.action, targets)
 
     def _act(self, req: _Request, action: str, targets: list[Target]) -> None:
         timeout, processes = self.timeout, req.processes

@@ -41,6 +41,8 @@ class RowActions(QObject):
     message = Signal(str)  # a passing note for the status bar
     notice = Signal(str)  # something that went wrong and stays until resolved
     lookup_requested = Signal(str)  # open the port reference at this text
+    watch_requested = Signal(int)  # pin this port
+    filter_requested = Signal(str)  # put this text in the filter field
     stopped = Signal()  # processes were signalled: refresh now
 
     def __init__(
@@ -69,8 +71,26 @@ class RowActions(QObject):
         # Delete acts on the table's rows only, not while typing in the filter field.
         self.terminate.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         table.addAction(self.terminate)
-        self.kill = self._action("&Kill Process…", None, "actionKill")
+        self.kill = self._action("&Kill Process…", None, "actionKill", "Shift+Del")
         self.kill.setToolTip("Force the process to stop at once (SIGKILL)")
+        self.kill.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        table.addAction(self.kill)
+        self.open_browser.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        self.open_browser.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        table.addAction(self.open_browser)
+        # What developers reach for next (issue: "what is on port 3000, and stop it").
+        self.watch = self._action("&Watch This Port", self.watch_current, "actionWatchPort")
+        self.copy_pid = self._action("Copy &PID", self.copy_pid_text, "actionCopyPid")
+        self.copy_command = self._action("Copy Co&mmand Line", self.copy_command_text,
+                                         "actionCopyCommand")  # fmt: skip
+        self.filter_process = self._action("&Filter to This Process", self.filter_to_process,
+                                           "actionFilterProcess")  # fmt: skip
+        self.open_folder = self._action("Open Working &Directory", self.open_directory,
+                                        "actionOpenDirectory")  # fmt: skip
+        for action, icon in ((self.watch, "watch"), (self.copy_pid, "copy"),
+                             (self.copy_command, "copy"), (self.filter_process, "filter"),
+                             (self.open_folder, "folder")):  # fmt: skip
+            style.set_action_icon(action, icon)
         for action, icon in ((self.copy, "copy"), (self.copy_address, "copy"),
                              (self.open_browser, "browser"), (self.lookup, "reference"),
                              (self.terminate, "stop"), (self.kill, "kill")):  # fmt: skip
@@ -135,9 +155,10 @@ class RowActions(QObject):
         self.update()
         menu = QMenu(parent)
         menu.setObjectName("rowMenu")
-        for action in (self.copy, self.copy_address, self.open_browser, self.lookup, self.why,
-                       None, self.terminate, self.kill, self.stop_container,
-                       self.restart_container):  # fmt: skip
+        for action in (self.open_browser, self.watch, self.why, self.lookup, None, self.copy,
+                       self.copy_address, self.copy_pid, self.copy_command, None,
+                       self.filter_process, self.open_folder, None, self.terminate, self.kill,
+                       self.stop_container, self.restart_container):  # fmt: skip
             if action is None:
                 menu.addSeparator()
             else:
@@ -149,8 +170,12 @@ class RowActions(QObject):
         """Enable what applies to the selection now."""
         endpoint = self._current()
         has = endpoint is not None
-        for action in (self.copy, self.copy_address, self.lookup):
+        for action in (self.copy, self.copy_address, self.lookup, self.watch):
             action.setEnabled(has)
+        self.copy_pid.setEnabled(has and endpoint.pid is not None)
+        self.filter_process.setEnabled(has and endpoint.pid is not None)
+        self.copy_command.setEnabled(has and bool(endpoint.command))
+        self.open_folder.setEnabled(has and bool(endpoint.cwd) and not self._remote)
         # Why asks this computer's sockets and binds: not a remote host's rows.
         self.why.setEnabled(has and not self._remote)
         self.open_browser.setEnabled(self._browsable(endpoint))
@@ -189,6 +214,49 @@ class RowActions(QObject):
         return (endpoint is not None and endpoint.protocol == "tcp"
                 and endpoint.state == LISTEN and not self._remote)  # fmt: skip
 
+    def watch_current(self) -> None:
+        endpoint = self._current()
+        if endpoint is not None:
+            self.watch_requested.emit(endpoint.local_port)
+
+    def copy_pid_text(self) -> None:
+        endpoint = self._current()
+        if endpoint is not None and endpoint.pid is not None:
+            QGuiApplication.clipboard().setText(str(endpoint.pid))
+            self.message.emit(f"Copied PID {endpoint.pid}")
+
+    def copy_command_text(self) -> None:
+        endpoint = self._current()
+        if endpoint is not None and endpoint.command:
+            QGuiApplication.clipboard().setText(endpoint.command)
+            self.message.emit("Copied the command line")
+
+    def filter_to_process(self) -> None:
+        endpoint = self._current()
+        if endpoint is not None and endpoint.pid is not None:
+            self.filter_requested.emit(f"pid:{endpoint.pid}")
+
+    def open_directory(self) -> None:
+        endpoint = self._current()
+        if endpoint is not None and endpoint.cwd and not self._remote:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(endpoint.cwd))
+
+    def open_port(self, port: int) -> None:
+        """Open http://localhost:PORT (the answer card's Open)."""
+        if not self._remote:
+            QDesktopServices.openUrl(QUrl(f"http://localhost:{port}"))
+
+    def stop_port(self, endpoints: list[Endpoint], action: str = TERMINATE) -> None:
+        """Free a port: stop its container, or every process holding it (paid, confirmed)."""
+        boxed = next((e.container for e in endpoints if e.container is not None), None)
+        if boxed is not None:
+            self._entitlements.run_or_offer(
+                "process_control",
+                lambda: self.containers.request(boxed, STOP, self._table.window()),
+            )
+            return
+        self.stop([e for e in endpoints if e.pid is not None], action)
+
     def lookup_current(self) -> None:
         endpoint = self._current()
         self.lookup_requested.emit(str(endpoint.local_port) if endpoint else "")
@@ -196,13 +264,15 @@ class RowActions(QObject):
     def why_current(self) -> None:
         """Explain why the current row's port is busy, in a dialog of its own."""
         endpoint = self._current()
-        if endpoint is None:
-            return
+        if endpoint is not None:
+            self.why_port(endpoint.local_port, endpoint.protocol)
+
+    def why_port(self, port: int, protocol: str = "tcp") -> None:
         if self.why_dialog is None:
             from portie_qt.why_dialog import WhyDialog  # loaded on first use
 
             self.why_dialog = WhyDialog(self._table.window())
-        self.why_dialog.explain(endpoint.local_port, endpoint.protocol)
+        self.why_dialog.explain(port, protocol)
         self.why_dialog.show()
         self.why_dialog.raise_()
 

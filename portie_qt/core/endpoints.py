@@ -201,13 +201,16 @@ def keyed(endpoints) -> dict[tuple, Endpoint]:
 
 
 def process_text(endpoint: Endpoint) -> str:
-    """The Process cell: the container that owns the port, else the primary holder's
-    name, ``+3`` when three more processes hold the socket, or why there is no owner.
+    """The Process cell: the container that owns the port, else the primary holder's app
+    and project (``vite · web-app``; the process name when no app is known), ``+3`` when
+    three more processes hold the socket, or why there is no owner.
     The one place this text is derived."""
     if endpoint.container is not None:
         return endpoint.container.owner
-    name = endpoint.process
+    name = endpoint.app or endpoint.process  # `vite`, not `node`
     if name:
+        if endpoint.project:
+            name = f"{name} · {endpoint.project}"  # `vite · web-app`
         more = len(endpoint.holders) - 1
         return f"{name} +{more}" if more > 0 else name
     if endpoint.pid is not None:

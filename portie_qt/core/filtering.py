@@ -43,6 +43,15 @@ class FilterCriteria:
             return None
 
     @property
+    def exact_pid(self) -> int | None:
+        """``pid:1234`` means the rows of process 1234 (any holder), nothing else."""
+        text = self.text.strip()
+        head, _, number = text.partition(":")
+        if head.lower() != "pid" or not (number.isascii() and number.isdigit()):
+            return None
+        return int(number) if len(number) <= 10 else None
+
+    @property
     def port_query(self) -> int | None:
         """The port the search asks about: ``:3000`` or a bare ``3000``; None otherwise."""
         exact = self.exact_port
@@ -71,6 +80,9 @@ class FilterCriteria:
         port = self.exact_port
         if port is not None:
             return endpoint.local_port == port
+        pid = self.exact_pid
+        if pid is not None:
+            return pid in endpoint.pids
         port = self.port_query
         if port is not None and endpoint.local_port == port:
             return True

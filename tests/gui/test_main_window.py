@@ -198,8 +198,8 @@ def test_export_visible_rows(qtbot, window, spawn_listener, tmp_path):
 def test_reference_dialog_looks_up_port_and_says_if_in_use(qtbot, window, spawn_listener):
     child = spawn_listener()
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)
-    window.open_reference(str(child.port))
-    dialog = window.reference_dialog
+    window.dialogs.open_reference(str(child.port))
+    dialog = window.dialogs.reference
     assert dialog.isVisible()
     assert "In use on this machine now" in dialog.entry_view.toPlainText()
     dialog.search("5432")

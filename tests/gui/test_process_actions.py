@@ -205,9 +205,15 @@ def test_real_dialogs_accept_and_escalate(qtbot, spawn_listener):
 
     def answer():
         modal = QApplication.activeModalWidget()
-        if isinstance(modal, ConfirmSignalDialog) and "confirm" not in clicked:
+        confirm = modal.findChild(QPushButton, "confirmButton") if modal else None
+        # The dialog shows at once; its button works once the fresh details are in.
+        if (
+            isinstance(modal, ConfirmSignalDialog)
+            and "confirm" not in clicked
+            and (confirm.isEnabled())
+        ):
             clicked.append("confirm")
-            modal.findChild(QPushButton, "confirmButton").click()
+            confirm.click()
         elif isinstance(modal, QMessageBox) and modal.objectName() == "confirmKill":
             clicked.append("kill")
             next(b for b in modal.buttons() if b.text() == "Kill").click()

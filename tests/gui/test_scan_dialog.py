@@ -273,7 +273,7 @@ def test_locked_menu_action_offers_unlock_and_licensed_opens_the_dialog(qtbot):
     win.entitlements.reload()  # as the window does when it is activated again
     win.action_scan.trigger()
     qtbot.waitUntil(lambda: len(visible("ScanDialog")) == 1, timeout=5000)
-    win.scan_dialog.close()
+    win.dialogs.scan.close()
     win.close()
 
 
