@@ -178,6 +178,8 @@ class ActivityPanel(QWidget):
         self.view: QTreeView = child(form, QTreeView, "activityView")
         self.placeholder: QLabel = child(form, QLabel, "activityPlaceholder")
         self._stack: QStackedWidget = child(form, QStackedWidget, "activityStack")
+        self.view.setMinimumHeight(24)  # the docks may collapse to one line when empty
+        self._stack.setMinimumHeight(24)
         self.model = ActivityModel(self)
         self.proxy = ActivityFilter(self)
         self.proxy.setSourceModel(self.model)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QWidget
 
 from portie_qt import style
 from portie_qt.confirm_dialog import KILL, TERMINATE
@@ -49,6 +49,8 @@ class AnswerCard(QFrame):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.text.setFont(font)
+        # Wrapped labels ask for the height their width needs: the card grows with them.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         style.set_tone(self.detail, "muted")
         for button, icon in ((self.open_button, "browser"), (self.stop_button, "stop"),
                              (self.kill_button, "kill"), (self.copy_button, "copy"),

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_docks()
         self._connect_parts()
-        self.layout_keeper.restore()
+        self.layout_keeper.restore(docks_empty=self.watch.empty)
         self.ports.restore(settings)
         self._on_criteria_changed(self.filters.criteria)
         self._on_entitlements_changed()
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
                                                  checkable=True)  # fmt: skip
         self.action_close_to_tray.setChecked(read_bool(self.settings, "tray/close_to_tray", False))
         self.action_close_to_tray.setEnabled(self.watch.tray_visible)
-        self.action_reset_layout = self._action("Reset &Layout", self.layout_keeper.reset,
+        self.action_reset_layout = self._action("Reset &Layout", self.reset_layout,
                                                 "actionResetLayout")  # fmt: skip
         self.action_close_to_tray.toggled.connect(
             lambda on: self.settings.setValue("tray/close_to_tray", bool(on))
@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.rows.filter_requested.connect(self.filters.edit.setText)
         self.filters.edit.returnPressed.connect(self.ports.focus_first)
         self.ports.clear_requested.connect(self.filters.clear)
+        self.watch.empty_changed.connect(self.layout_keeper.set_docks_empty)
         self.rows.stopped.connect(self.loop.refresh_now)
         self.exporter.saved.connect(self.status.flash)
         self.exporter.failed.connect(lambda text: self.status.set_notice("export", text))
@@ -290,6 +291,11 @@ class MainWindow(QMainWindow):
         )
 
     # -- settings and shutdown --------------------------------------------------------------
+    def reset_layout(self) -> None:
+        """View → Reset Layout: the first run's size, docks, splitter and columns."""
+        self.layout_keeper.reset()
+        self.ports.reset_columns()
+
     def save_settings(self) -> None:
         self.layout_keeper.save()
         self.ports.save(self.settings)

@@ -13,25 +13,15 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from portie_qt.core.endpoints import Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
+from portie_qt.ports_columns import ColumnLayout
 from portie_qt.ports_model import (
     ENDPOINT_ROLE,
-    LOCAL,
-    PID,
     PORT,
-    PROCESS,
-    PROTOCOL,
-    RANGE,
-    REMOTE,
-    SERVICE,
-    STATE,
-    USER,
     PortFilterProxy,
     PortTableModel,
 )
 from portie_qt.settings import read_bytes
 
-_COLUMN_WIDTHS = {PROTOCOL: 64, LOCAL: 120, PORT: 60, REMOTE: 160, STATE: 96, PID: 60,
-                  PROCESS: 120, USER: 70, SERVICE: 160, RANGE: 150}  # fmt: skip
 HEADER_KEY = "table/header"
 
 
@@ -62,8 +52,7 @@ class PortsView(QObject):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in _COLUMN_WIDTHS.items():
-            table.setColumnWidth(column, width)
+        self.columns = ColumnLayout(table, self)
         table.verticalHeader().setDefaultSectionSize(22)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
@@ -137,6 +126,14 @@ class PortsView(QObject):
         if state is not None and header.restoreState(state):
             # The header remembers the sort indicator; the proxy must sort to match.
             self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+            self.columns.keep_saved()
+        else:
+            self.columns.reset()
+
+    def reset_columns(self) -> None:
+        """View → Reset Layout: the default columns, fitted, sorted by port."""
+        self.columns.reset()
+        self.table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
 
     def save(self, settings: QSettings) -> None:
         settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())

@@ -51,6 +51,7 @@ class WatchController(QObject):
     watched_changed = Signal(object)  # the WatchList, after a refresh or an edit
     history_loaded = Signal()  # the activity panel shows the stored log it asked for
     notice_changed = Signal(str)  # a problem with the activity log ('' once resolved)
+    empty_changed = Signal(bool)  # True while both panels have nothing to show
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class WatchController(QObject):
         self._tray.setParent(self)
         self._tray_notice = self._tray.start()
         self._last_notice = ""
+        self._was_empty = not self.watched.ports
         self._notifier = Notifier(self._tray, self)
         self._activity = ActivityPanel()
         self._watch = WatchPanel(self.policy.mode)
@@ -146,6 +148,7 @@ class WatchController(QObject):
             if listeners:
                 self._set_recent(listeners + self._recent)
             self.events_recorded.emit(events)
+            self._check_empty()
         statuses = self.watched.update(snapshot)
         self._show_watched()
         for note in self.policy.decide(events, statuses):
@@ -187,6 +190,7 @@ class WatchController(QObject):
     def clear_activity(self) -> None:
         """Forget every event, on screen and in the log."""
         self._activity.show_history([])
+        self._check_empty()
         self._live_since_request = []
         self._set_recent([])
         self._in_log(lambda store: store.clear(), then=self._show_store_notice)
@@ -245,6 +249,7 @@ class WatchController(QObject):
             if not self._recent:
                 self._set_recent(recent)
         self._activity.show_history(self._live_since_request + events)
+        self._check_empty()
         self._show_store_notice()
         self.history_loaded.emit()
 
@@ -263,12 +268,24 @@ class WatchController(QObject):
         self._recent = events[:RECENT_LISTENERS]
         self._tray.set_recent_listeners(self._recent)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing logged on screen and no port watched: the panels show only how to start."""
+        return not self._activity.events() and not self.watched.ports
+
+    def _check_empty(self) -> None:
+        empty = self.empty
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.empty_changed.emit(empty)
+
     def _show_watched(self) -> None:
         self._watch.render(self.watched)
         self._tray.set_watched(self.watched.statuses())
         self.watched_changed.emit(self.watched)
 
     def _save_ports(self) -> None:
+        self._check_empty()
         self._settings.setValue(PORTS_KEY, self.watched.to_text())
         self._show_watched()
 

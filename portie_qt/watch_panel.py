@@ -54,6 +54,8 @@ class WatchPanel(QWidget):
         self.empty_label: QLabel = child(form, QLabel, "watchEmpty")
         self.mode_combo: QComboBox = child(form, QComboBox, "watchNotifyMode")
         self._stack: QStackedWidget = child(form, QStackedWidget, "watchStack")
+        self.tree.setMinimumHeight(24)  # the docks may collapse to one line when empty
+        self._stack.setMinimumHeight(24)
         self._watched = WatchList()
         style.set_tone(self.error_label, "error")
 

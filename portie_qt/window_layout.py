@@ -3,13 +3,15 @@ columns. View → Reset Layout puts everything back as on the first run."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 from portie_qt.settings import read_bytes
 
 DEFAULT_SIZE = (1280, 720)
-DOCK_HEIGHT = 190  # the bottom docks on the first run
+DOCK_SHARE = 0.26  # of the window's height, for the bottom docks with something to show
+DOCK_COLLAPSED = 96  # the docks while both only say how to start: a tab row and a line
+SIDE_PANE_MIN, SIDE_PANE_MAX = 290, 420  # the answer card and details beside the table
 _KEYS = ("window/geometry", "window/state", "window/splitter")
 
 
@@ -23,6 +25,7 @@ class WindowLayout(QObject):
         self._settings = settings
         self.docks: list[QDockWidget] = []
         self._notice = ""
+        self._empty = False
 
     @property
     def notice(self) -> str:
@@ -42,7 +45,8 @@ class WindowLayout(QObject):
             self.docks[0].raise_()
         return self.docks
 
-    def restore(self) -> None:
+    def restore(self, docks_empty: bool = False) -> None:
+        self._empty = docks_empty
         s, window = self._settings, self._window
         geometry = read_bytes(s, "window/geometry")
         if geometry is None or not window.restoreGeometry(geometry):
@@ -78,13 +82,31 @@ class WindowLayout(QObject):
         self._window.showNormal()
         self._first_run_layout()
 
+    def set_docks_empty(self, empty: bool) -> None:
+        """Collapse the bottom docks while they have nothing to show; open them when they
+        do (an event, a watched port)."""
+        self._empty = empty
+        self._size_docks()
+
+
+
+    def _size_docks(self) -> None:
+        if not self.docks:
+            return
+        height = DOCK_COLLAPSED if self._empty else int(self._window.height() * DOCK_SHARE)
+        self._window.resizeDocks(self.docks[:1], [height], Qt.Orientation.Vertical)
+
     def _first_run_layout(self) -> None:
         self._window.resize(*DEFAULT_SIZE)
-        if self.docks:
-            self._window.resizeDocks(self.docks[:1], [DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self._size_docks()
+        QTimer.singleShot(0, self._size_docks)  # again once shown: Qt sizes docks then
         self._default_splitter()
 
     def _default_splitter(self) -> None:
-        self._splitter.setStretchFactor(0, 4)
-        self._splitter.setStretchFactor(1, 1)
-        self._splitter.setSizes([900, 280])
+        # The table takes the extra room when the window grows; the side pane (answer card
+        # and details) keeps enough to read a sentence and two columns of buttons.
+        self._splitter.setStretchFactor(0, 1)
+        self._splitter.setStretchFactor(1, 0)
+        width = max(self._window.width(), 800)
+        side = max(SIDE_PANE_MIN, min(SIDE_PANE_MAX, width * 27 // 100))
+        self._splitter.setSizes([width - side, side])
