@@ -39,7 +39,7 @@ LISTENER_KINDS = frozenset({LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED})
 # "NONE": a TCP socket that is neither listening nor connected yet; not worth a line.
 _QUIET_STATES = PASSING_STATES | {"NONE"}
 # One process starting (or stopping) this many listeners in one refresh is one line:
-# "python (pid 812) opened 25 TCP listeners on ports 4100–4124".
+# "python (PID 812) opened 25 TCP listeners on ports 4100–4124".
 BURST = 4
 
 
@@ -72,11 +72,11 @@ _UNSEEN = {
 
 
 def owner_label(pid: int | None, process: str | None, status: str = "") -> str:
-    """``node (pid 812)``; ``pid 812`` without a name; without an owner, why (``status``
+    """``node (PID 812)``; ``PID 812`` without a name; without an owner, why (``status``
     is the endpoint's ``owner_status``): hidden only when Portie lacks the permission."""
     if pid is None:
         return _UNSEEN.get(status, "a process Portie cannot see")
-    return f"{process} (pid {pid})" if process else f"pid {pid}"
+    return f"{process} (PID {pid})" if process else f"PID {pid}"
 
 
 def _is_listener(endpoint: Endpoint) -> bool:
@@ -326,7 +326,7 @@ class WatchStatus:
 
     @property
     def text(self) -> str:
-        """``free`` or ``in use by node (pid 812)`` (``and N others`` when shared)."""
+        """``free`` or ``in use by node (PID 812)`` (``and N others`` when shared)."""
         if not self.busy:
             return "free"
         owners = self.owners
@@ -390,7 +390,7 @@ class WatchList:
         return self._statuses.get(port)
 
     def status_text(self, port: int) -> str:
-        """``free``, ``in use by node (pid 812)``, or ``checking…`` before a snapshot."""
+        """``free``, ``in use by node (PID 812)``, or ``checking…`` before a snapshot."""
         status = self._statuses.get(port)
         return status.text if status is not None else "checking…"
 
@@ -555,9 +555,16 @@ class NotificationPolicy:
             if band_of(event.port) not in _NOTIFY_BANDS:
                 continue
             self._last_sent[event.port] = now
-            title = (f"New listener on port {event.port}" if event.count == 1
-                     else f"{event.count} new listeners")  # fmt: skip
-            items.append(_Item(event.port, title, event.message, event.message))
+            if event.count == 1:
+                # The title says what happened; the body adds who and where, not again what.
+                title = f"New listener on port {event.port}"
+                where = _reach(event.address.split(", "))
+                service = _service(event.port, event.protocol)
+                owner = owner_label(event.pid, event.process)
+                body = f"{owner} on {event.protocol.upper()} {where}{service}"
+            else:
+                title, body = f"{event.count} new listeners", event.message
+            items.append(_Item(event.port, title, body, event.message))
         return items
 
 

@@ -70,7 +70,7 @@ def test_child_listening_then_exiting_gives_two_events(spawn_listener):
         )  # fmt: skip
     assert events[0].address == "127.0.0.1"
     assert events[0].timestamp == during.taken_at
-    assert f"{name} (pid {child.pid}) started listening on TCP port {child.port}" in (
+    assert f"{name} (PID {child.pid}) started listening on TCP port {child.port}" in (
         events[0].message
     )
     assert f"stopped listening on TCP port {child.port}" in events[1].message
@@ -105,8 +105,8 @@ def test_same_socket_taken_by_another_process_is_an_owner_change(spawn_listener)
     event = events[0]
     assert (event.previous_pid, event.pid) == (first.pid, second.pid)
     assert event.process == event.previous_process == psutil.Process(second.pid).name()
-    assert f"TCP port {port} was {event.previous_process} (pid {first.pid}), now " in event.message
-    assert event.message.endswith(f"(pid {second.pid})")
+    assert f"TCP port {port} was {event.previous_process} (PID {first.pid}), now " in event.message
+    assert event.message.endswith(f"(PID {second.pid})")
 
 
 def test_port_moving_to_another_address_and_process_is_an_owner_change(spawn_listener):
@@ -179,7 +179,7 @@ def test_connections_are_summed_per_process(spawn_listener, spawn_client):
     events = events_from_diff(diff(before, opened))
     mine = [e for e in events if e.pid == client.pid]
     assert [(e.kind, e.count, e.port) for e in mine] == [(CONNECTIONS_OPENED, 12, None)]
-    assert mine[0].message.endswith(f"(pid {client.pid}) opened 12 TCP connections")
+    assert mine[0].message.endswith(f"(PID {client.pid}) opened 12 TCP connections")
     # Never one line per connection: no event names any of the client's ephemeral ports.
     assert not [e for e in events if e.port in local_ports]
 
@@ -243,7 +243,7 @@ def test_watched_status_free_then_in_use_then_free(spawn_listener):
     name = psutil.Process(child.pid).name()
     assert status.busy
     assert status.owners == ((child.pid, name),)
-    assert status.text == f"in use by {name} (pid {child.pid})"
+    assert status.text == f"in use by {name} (PID {child.pid})"
 
     child.stop()
     again = _collect_until(lambda s: not _listening_on(s, port))
@@ -329,7 +329,7 @@ def test_owner_change_of_a_watched_port_names_both_owners(real_listener_endpoint
     new = real_listener_endpoint._replace(local_port=5432, pid=1204, process="python")
     notes = policy.decide([], {5432: WatchStatus(5432, (new,))})
     assert [(n.title, n.message) for n in notes] == [
-        ("Port 5432 changed owner", "It was postgres (pid 812), now python (pid 1204).")
+        ("Port 5432 changed owner", "It was postgres (PID 812), now python (PID 1204).")
     ]
 
 

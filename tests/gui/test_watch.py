@@ -142,7 +142,7 @@ def test_watched_port_shows_free_then_in_use_then_free(qtbot, make_controller, s
     child = spawn_listener([("tcp", "127.0.0.1", port)])
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     name = psutil.Process(child.pid).name()
-    assert _status_cell(watch, port) == f"in use by {name} (pid {child.pid})"
+    assert _status_cell(watch, port) == f"in use by {name} (PID {child.pid})"
 
     # A busy watched port offers Terminate…, handing over exactly its endpoints.
     watch.tree.topLevelItem(0).setSelected(True)
@@ -206,7 +206,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child = spawn_listener([("tcp", "127.0.0.1", port)])
     busy = _snapshot_where(_listening(port, child.pid))
     controller.on_refresh(busy)
-    owner = f"{psutil.Process(child.pid).name()} (pid {child.pid})"
+    owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
     assert sent == [(f"Port {port} is now in use", f"In use by {owner}.")]
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     assert len(sent) == 1  # still in use: nothing new to say
@@ -224,7 +224,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child = spawn_listener([("tcp", "127.0.0.1", port)])
     clock.now += 5  # a new owner within the quiet minute: shown, not yet notified
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
-    second_owner = f"{psutil.Process(child.pid).name()} (pid {child.pid})"
+    second_owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
     assert controller.watched.status_text(port) == f"in use by {second_owner}"
     assert len(sent) == 2
     clock.now += 61
@@ -254,10 +254,10 @@ def test_new_listener_in_registered_band_is_notified_and_logged(
     # One notification for the new listener (stops are only news for watched ports).
     mine = [(t, m) for t, m in sent if str(port) in t]
     service = service_label(port, "tcp")
+    # The title says what happened; the body says who and where, without repeating it.
     assert mine == [
         (f"New listener on port {port}",
-         f"{name} (pid {child.pid}) started listening on TCP port {port}"
-         f"{f' ({service})' if service else ''} at 127.0.0.1")
+         f"{name} (PID {child.pid}) on TCP 127.0.0.1{f' ({service})' if service else ''}")
     ]  # fmt: skip
 
     # The log shows both events, newest on top, and so does the tray's recent menu.
@@ -325,7 +325,7 @@ def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_list
     controller.watch_port(str(port))
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     name = psutil.Process(child.pid).name()
-    assert menu_texts(tray.watched_menu) == [f"{port} — in use by {name} (pid {child.pid})"]
+    assert menu_texts(tray.watched_menu) == [f"{port} — in use by {name} (PID {child.pid})"]
 
     # The offscreen platform has no tray: Portie says so in the activity panel, and
     # notifications still reach the window through `notified`.
