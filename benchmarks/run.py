@@ -31,10 +31,10 @@ BENCHMARKS = {
     "refresh": ("benchmarks.refresh", "run", "one refresh (collect + diff), 10,000 sockets"),
     "churn": ("benchmarks.churn", "run", "churn: true snapshots while others churn (all 0)"),
     "apply": ("benchmarks.ui", "run_apply", "UI-thread time to apply one refresh, 1% churn"),
-    "stall": ("benchmarks.ui", "run_stall", "longest UI-thread stall during a refresh"),
+    "stall": ("benchmarks.ui", "run_stall", "longest UI-thread stall during refreshes"),
     "startup": ("benchmarks.app_process", "run_startup", "start to first rows (self-test)"),
-    "idle-cpu": ("benchmarks.app_process", "run_idle_cpu", "CPU while idle-refreshing"),
-    "memory": ("benchmarks.ui", "run_memory", "resident memory with 10,000 rows"),
+    "idle-cpu": ("benchmarks.app_process", "run_idle_cpu", "idle CPU, window visible and hidden"),
+    "memory": ("benchmarks.ui", "run_memory", "resident memory with 10,000 rows, fresh and soaked"),
     "scan": ("benchmarks.bench_scan", "run", "full loopback scan vs nmap"),
     "remote": ("benchmarks.bench_remote", "run", "a remote host's refresh over SSH"),
     "containers": ("benchmarks.containers", "run", "container engine: start-up and per refresh"),
@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     names = ", ".join(BENCHMARKS)
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"default all of: {names}")
     parser.add_argument("--rounds", type=int, default=5, help="alternating runs per figure")
-    parser.add_argument("--quick", action="store_true", help="idle CPU over 15 s, not 60 s")
+    parser.add_argument("--quick", action="store_true",
+                        help="idle CPU over 15 s (hidden: 30 s), not 60 s; a 2-minute memory "
+                        "soak, not 10")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--no-netns", action="store_true",
                         help="count the machine's own sockets too")  # fmt: skip

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QTextBrowser
 
 from portie_qt.core.endpoints import Diff, Endpoint
-from portie_qt.core.process_control import process_details
 from portie_qt.core.reference import lookup
 from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.port_html import port_html, process_html
@@ -32,13 +31,14 @@ class DetailsPane(QObject):
         self._endpoint: Endpoint | None = None
         self._cache: dict[tuple, object] = {}
         self._fetching: set[tuple] = set()
-        self._details = process_details  # (pid, create_time) -> ProcessDetails | None
+        # (pid, create_time) -> ProcessDetails | None; None: this computer's process_details
+        self._details = None
         self._host = ""
 
     @Slot(object)
     def set_host(self, host) -> None:
         """Read process details on ``host`` (a `RemoteHost`), or on this computer for None."""
-        self._details = process_details if host is None else host.processes.process_details
+        self._details = None if host is None else host.processes.process_details
         self._host = "" if host is None else host.name
         self._cache.clear()
         self._fetching.clear()
@@ -99,7 +99,11 @@ class DetailsPane(QObject):
         if owner in self._fetching:
             return
         self._fetching.add(owner)
-        job = run_in_pool(background_pool(), self._details, *owner[1:])
+        read = self._details
+        if read is None:  # this computer's, loaded on first use (it reads /proc)
+            from portie_qt.core.process_control import process_details as read
+
+        job = run_in_pool(background_pool(), read, *owner[1:])
         job.finished.connect(lambda details, owner=owner: self._on_fetched(owner, details))
         job.failed.connect(
             lambda message, owner=owner: self._on_fetched(

@@ -8,8 +8,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from portie_qt.core.endpoints import Endpoint
-from portie_qt.core.export import save_endpoints
-from portie_qt.jobs import background_pool, run_in_pool
 
 
 class Exporter(QObject):
@@ -31,6 +29,9 @@ class Exporter(QObject):
             )  # fmt: skip
             if not path:
                 return
+        from portie_qt.core.export import save_endpoints  # on first use: it loads the scanner
+        from portie_qt.jobs import background_pool, run_in_pool
+
         job = run_in_pool(background_pool(), save_endpoints, path, tuple(endpoints))
         job.finished.connect(lambda count: self.saved.emit(f"Exported {count} rows to {path}"))
         job.failed.connect(lambda message: self.failed.emit(f"Could not save {path}: {message}"))

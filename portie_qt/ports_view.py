@@ -1,7 +1,8 @@
 """The ports table as a view: columns, selection, and keeping the user's place.
 
-`PortsView` wraps the form's QTableView with the model and proxy: it applies a refresh
-without moving the user's scroll position, and answers "what is selected?".
+`PortsView` wraps the form's QTableView with the model (which filters and sorts itself):
+it applies a refresh without moving the user's scroll position, and answers "what is
+selected?".
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 from portie_qt.core.endpoints import Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.ports_columns import ColumnLayout
-from portie_qt.ports_model import (
-    ENDPOINT_ROLE,
-    PORT,
-    PortFilterProxy,
-    PortTableModel,
-)
+from portie_qt.ports_model import ENDPOINT_ROLE, PORT, PortRowDelegate, PortTableModel
 from portie_qt.settings import read_bytes
 
 HEADER_KEY = "table/header"
 
 
 class PortsView(QObject):
-    """The table, its model (every endpoint) and proxy (what the filter lets through)."""
+    """The table and its model: every endpoint, showing what the filter lets through."""
 
     clear_requested = Signal()  # the "Clear filter" link in an empty result
+    settled = Signal()  # every row of the refreshes applied so far is in the table
 
     def __init__(self, table: QTableView, parent=None) -> None:
         super().__init__(parent)
@@ -44,9 +41,11 @@ class PortsView(QObject):
         self._criteria = FilterCriteria()
         table.viewport().installEventFilter(self)
         self.model = PortTableModel(self)
-        self.proxy = PortFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        table.setModel(self.proxy)
+        self.model.settled.connect(self.settled)
+        table.setModel(self.model)
+        table.setItemDelegate(PortRowDelegate(self.model, table))
+        table.setAlternatingRowColors(False)  # the delegate sets a cell's features whole
+        table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
@@ -56,29 +55,36 @@ class PortsView(QObject):
         table.verticalHeader().setDefaultSectionSize(22)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.sortByColumn(PORT, Qt.SortOrder.AscendingOrder)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
-                       self.proxy.layoutChanged):  # fmt: skip
-            signal.connect(self._sync_empty)
+        self.model.settled.connect(self._sync_empty)  # the last rows of a big batch are in
 
     @property
     def rows(self) -> list[Endpoint]:
         """Every endpoint in the table, filtered or not."""
-        return self.model.rows
+        return self.model.all_rows
 
-    def apply(self, change: Diff) -> None:
-        """Apply one refresh's diff, keeping the top visible row where it was."""
+    @property
+    def busy(self) -> bool:
+        """True while a big batch of rows is still going in (``settled`` follows)."""
+        return self.model.busy
+
+    def apply(self, change: Diff, rows=None) -> None:
+        """Apply one refresh's diff (``rows``: its display rows), keeping the top visible
+        row where it was."""
         anchor = self._scroll_anchor()
-        self.model.apply(change)
+        self.model.apply(change, rows)
         self._restore_scroll(anchor)
+        self._sync_empty()
 
     def set_criteria(self, criteria: FilterCriteria) -> None:
         self._criteria = criteria
-        self.proxy.set_criteria(criteria)
+        anchor = self._scroll_anchor()
+        self.model.set_criteria(criteria)
+        self._restore_scroll(anchor)
         self._sync_empty()
 
     def empty_text(self) -> str:
         """What the table says when the filter hides every row ('' while rows show)."""
-        if self.proxy.rowCount() or not self.model.rowCount():
+        if self.model.accepted or not self.model.total:
             return ""
         text = self._criteria.text.strip()
         if text:
@@ -99,8 +105,7 @@ class PortsView(QObject):
 
     def visible(self) -> list[Endpoint]:
         """The rows as shown: filtered and sorted."""
-        proxy = self.proxy
-        return [proxy.index(row, 0).data(ENDPOINT_ROLE) for row in range(proxy.rowCount())]
+        return self.model.endpoints()
 
     def selected(self) -> list[Endpoint]:
         rows = self.table.selectionModel().selectedRows()
@@ -117,14 +122,14 @@ class PortsView(QObject):
     def focus_first(self) -> None:
         """Move the keyboard to the table, on the first row shown (Enter in the filter)."""
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-        if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
     def restore(self, settings: QSettings) -> None:
         state = read_bytes(settings, HEADER_KEY)
         header = self.table.horizontalHeader()
         if state is not None and header.restoreState(state):
-            # The header remembers the sort indicator; the proxy must sort to match.
+            # The header remembers the sort indicator; the model must sort to match.
             self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
             self.columns.keep_saved()
         else:
@@ -138,19 +143,17 @@ class PortsView(QObject):
     def save(self, settings: QSettings) -> None:
         settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
 
-    def _scroll_anchor(self) -> Endpoint | None:
-        """The endpoint at the top of the view, so a refresh does not move the user's place."""
+    def _scroll_anchor(self) -> tuple | None:
+        """The identity of the row at the top of the view, so a refresh keeps the user's place."""
         if self.table.verticalScrollBar().value() == 0:
             return None
         index = self.table.indexAt(self.table.viewport().rect().topLeft())
-        return index.data(ENDPOINT_ROLE) if index.isValid() else None
+        return self.model.key(index.row()) if index.isValid() else None
 
-    def _restore_scroll(self, anchor: Endpoint | None) -> None:
+    def _restore_scroll(self, anchor: tuple | None) -> None:
         if anchor is None:
             return
-        row = self.model.row_of(anchor.key)
-        if row is None:
-            return
-        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if proxy_index.isValid():
-            self.table.scrollTo(proxy_index, QAbstractItemView.ScrollHint.PositionAtTop)
+        row = self.model.row_of(anchor)
+        if row is not None:
+            top = QAbstractItemView.ScrollHint.PositionAtTop
+            self.table.scrollTo(self.model.index(row, 0), top)

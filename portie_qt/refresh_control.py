@@ -4,15 +4,20 @@ This computer's worker lives as long as the window. Showing a remote host starts
 worker of its own for that host (and pauses this computer's), so a host that is slow or
 gone never holds up the local loop; going back stops the host's worker without waiting
 for it and wakes the local one at once.
+
+While the window is hidden (closed to the tray) or minimized, nobody looks at the table:
+the loop refreshes every `HIDDEN_INTERVAL_MS` instead, which keeps the tray's watched
+ports and new-listener notifications current at a fraction of the CPU, and refreshes at
+once when the window is shown again.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from portie_qt import style
 from portie_qt.core.endpoints import Diff, Snapshot
@@ -22,6 +27,8 @@ from portie_qt.settings import read_int
 
 INTERVAL_KEY = "refresh/interval_ms"
 INTERVALS_MS = (1000, 3000, 5000, 10000, 30000)
+HIDDEN_INTERVAL_MS = 15_000
+_VISIBILITY_EVENTS = (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.WindowStateChange)
 
 
 class RefreshControl(QObject):
@@ -43,6 +50,7 @@ class RefreshControl(QObject):
         self._criteria = FilterCriteria()
         self._shown: Snapshot | None = None  # what the table holds now
         self._ending: set[RefreshWorker] = set()  # remote workers on their way out
+        self._window: QWidget | None = None
         self.refresh_action = QAction("&Refresh Now", self, objectName="actionRefresh")
         self.refresh_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
         self.refresh_action.triggered.connect(self.refresh_now)
@@ -53,6 +61,7 @@ class RefreshControl(QObject):
         style.set_action_icon(self.refresh_action, "refresh")
         style.set_action_icon(self.pause_action, "pause")
         self.interval_actions: dict[int, QAction] = {}
+        self.hidden = False
 
     @property
     def paused(self) -> bool:
@@ -108,7 +117,7 @@ class RefreshControl(QObject):
         if host is None:
             new = self.worker
         else:
-            new = RefreshWorker(self.interval_ms, collector=host.collector)
+            new = RefreshWorker(self._running_interval(), collector=host.collector)
             new.setObjectName(f"RefreshWorker {name}")
             new.refreshed.connect(self._on_worker_refreshed)
         self.current = new
@@ -165,11 +174,32 @@ class RefreshControl(QObject):
 
     def set_interval(self, interval_ms: int) -> None:
         self.interval_ms = interval_ms
-        self.worker.set_interval_ms(interval_ms)
+        self.worker.set_interval_ms(self._running_interval())
         if self.current is not self.worker:
-            self.current.set_interval_ms(interval_ms)
+            self.current.set_interval_ms(self._running_interval())
         for ms, act in self.interval_actions.items():
             act.setChecked(ms == interval_ms)
+
+    def follow(self, window: QWidget) -> None:
+        """Refresh less often while ``window`` is hidden or minimized."""
+        self._window = window
+        window.installEventFilter(self)
+
+    def set_hidden(self, hidden: bool) -> None:
+        if hidden != self.hidden:
+            self.hidden = hidden
+            # Shown again: refresh at once, the table has been waiting.
+            self.current.set_interval_ms(self._running_interval(), refresh=not hidden)
+            if self.current is not self.worker:  # paused meanwhile; in step for coming back
+                self.worker.set_interval_ms(self._running_interval(), refresh=False)
+
+    def eventFilter(self, watched, event) -> bool:  # Qt override
+        if event.type() in _VISIBILITY_EVENTS and watched is self._window:
+            self.set_hidden(not watched.isVisible() or watched.isMinimized())
+        return False
+
+    def _running_interval(self) -> int:
+        return max(self.interval_ms, HIDDEN_INTERVAL_MS) if self.hidden else self.interval_ms
 
     def save(self) -> None:
         self._settings.setValue(INTERVAL_KEY, self.interval_ms)

@@ -2,20 +2,31 @@
 
 Results leave the thread only through one signal carrying one frozen `Refresh`. The
 collector is this computer's `Collector` or a remote host's `RemoteCollector`: one
-worker per host shown, so a slow or dead host never holds up this computer's loop.
+worker per host shown, so a slow or dead host never holds up this computer's loop. The
+worker also makes what the table shows for new and changed rows (`core.display`) and
+the activity events, so the UI thread only applies them.
+
+Python's cycle collector, when it runs a full pass, walks every tracked object with the
+GIL held: at 10,000 sockets (endpoints are tuple subclasses, always tracked) that was a
+20-60 ms stall of the window every minute or so. What a refresh leaves alive lives until
+the next one, and holds no reference cycles, so the worker freezes it (`gc.freeze`):
+collections then walk only what is new since the last refresh.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
 from portie_qt.core.confirm import Confirmer
 from portie_qt.core.containers import ContainerOwners
+from portie_qt.core.display import Row, display_rows
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
@@ -38,6 +49,12 @@ class Refresh:
     epoch: int = 0  # the worker's epoch when it collected (see `RefreshWorker.restart`)
     connection: str = ""  # remote hosts: CONNECTING, CONNECTED or DISCONNECTED
     containers_notice: str = ""  # why container owners cannot be shown ('' says nothing)
+    # The table's rows for every added and changed endpoint, made here so the UI thread
+    # only looks them up (None: the table makes them itself).
+    rows: Mapping[tuple, Row] | None = None
+    # The activity events of this refresh (none for the first), made here too.
+    events: list | None = None  # of core.activity.Event
+    made_at: float = field(default_factory=time.perf_counter)  # when it left the worker
 
 
 CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
@@ -60,6 +77,7 @@ class RefreshWorker(QThread):
         self._wake = threading.Event()
         self._stopping = False
         self._paused = False
+        self._refresh_asked = False
         self._lock = threading.Lock()
         self._criteria = FilterCriteria()
         self._previous: Snapshot | None = None
@@ -73,9 +91,10 @@ class RefreshWorker(QThread):
         self.confirmer = Confirmer(self.collector)
 
     # -- called from the UI thread ----------------------------------------------------
-    def set_interval_ms(self, interval_ms: int) -> None:
+    def set_interval_ms(self, interval_ms: int, refresh: bool = True) -> None:
+        """Refresh every ``interval_ms`` from now on; with ``refresh``, once at once too."""
         self._interval = max(0.2, interval_ms / 1000)
-        self._wake.set()
+        self._wake_up(refresh)
 
     def set_criteria(self, criteria: FilterCriteria) -> None:
         with self._lock:
@@ -84,7 +103,7 @@ class RefreshWorker(QThread):
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
         if not paused:
-            self._wake.set()
+            self._wake_up(refresh=True)
 
     @property
     def paused(self) -> bool:
@@ -94,7 +113,7 @@ class RefreshWorker(QThread):
         retry_now = getattr(self.collector, "retry_now", None)
         if retry_now is not None:  # a disconnected host: try again now, not after back-off
             retry_now()
-        self._wake.set()
+        self._wake_up(refresh=True)
 
     def restart(self, epoch: int) -> None:
         """Forget the last snapshot: the next refresh lists every endpoint as added, and
@@ -106,7 +125,7 @@ class RefreshWorker(QThread):
         retry_now = getattr(self.collector, "retry_now", None)
         if retry_now is not None:  # shown again: no back-off left over from last time
             retry_now()
-        self._wake.set()
+        self._wake_up(refresh=True)
 
     def request_stop(self) -> None:
         """Ask the loop to end without waiting (a remote command in flight is cut short)."""
@@ -121,19 +140,36 @@ class RefreshWorker(QThread):
         self.request_stop()
         return self.wait(timeout_ms)
 
+    def _wake_up(self, refresh: bool) -> None:
+        if refresh:
+            self._refresh_asked = True
+        self._wake.set()
+
     # -- the thread ---------------------------------------------------------------------
     def run(self) -> None:
         forced = True  # the first refresh happens at once
         # A wake-up asked for before the loop started (a new interval, Refresh Now) is
         # served by that first refresh, not by a second one straight after it.
         self._wake.clear()
+        self._refresh_asked = False
+        gc.freeze()  # the modules and the window: long-lived, never garbage
         while not self._stopping:
             if forced or not self._paused:
                 self._refresh_once(requested=forced)
-            forced = False
+                gc.freeze()  # what the refresh left alive is long-lived too
+            forced = self._sleep()
+
+    def _sleep(self) -> bool:
+        """Wait one interval; True when a refresh was asked for meanwhile. A new interval
+        alone starts the wait again, with that interval."""
+        while True:
             woken = self._wake.wait(self._interval)
             self._wake.clear()
-            forced = woken and not self._stopping
+            if not woken or self._stopping:
+                return False
+            if self._refresh_asked:
+                self._refresh_asked = False
+                return True
 
     def _refresh_once(self, requested: bool) -> None:
         with self._lock:
@@ -152,17 +188,22 @@ class RefreshWorker(QThread):
             self._emit(epoch, shown, Diff({}, {}, {}), requested, message, DISCONNECTED)
             return
         change = diff(previous, snapshot)
-        for endpoint in change.added.values():
-            # Look the service labels up here (the first one loads the port data), so the
-            # UI thread's paint only meets warm caches.
-            endpoint.service  # noqa: B018
+        # Everything the table shows for new and changed rows (service labels too: the
+        # first one loads the port data), made here so the UI thread only looks it up.
+        rows = display_rows(change)
+        events = []
+        if previous is not None:  # the first snapshot is the baseline, not news
+            from portie_qt.core.activity import events_from_diff  # not needed before
+
+            events = events_from_diff(change, snapshot.taken_at)
         with self._lock:
             if epoch != self._epoch:
                 return  # restarted meanwhile: this diff is against a forgotten snapshot
             self._previous = snapshot
-        self._emit(epoch, snapshot, change, requested, "", CONNECTED)
+        self._emit(epoch, snapshot, change, requested, "", CONNECTED, rows, events)
 
-    def _emit(self, epoch, snapshot, change, requested, error, connection) -> None:
+    def _emit(self, epoch, snapshot, change, requested, error, connection, rows=None,
+              events=None) -> None:  # fmt: skip
         with self._lock:
             criteria = self._criteria
         counts = band_counts(snapshot.endpoints, criteria)
@@ -172,4 +213,4 @@ class RefreshWorker(QThread):
         notice = self.containers.notice if self.containers is not None else ""
         self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
                                     requested, epoch, connection if self.host else "",
-                                    notice))  # fmt: skip
+                                    notice, rows, events))  # fmt: skip

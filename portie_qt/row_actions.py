@@ -1,21 +1,21 @@
 """What the user can do with the selected rows: copy, open, look up, ask why the port
 is busy, terminate, kill, stop or restart the owning container.
 
-`RowActions` owns the QActions (shared by the Edit menu and the right-click menu), keeps
-them enabled only when they apply, and runs them. Terminate and Kill are paid: they go
-through `Entitlements` and then `ProcessActions` (confirm, signal off the UI thread,
-offer Kill when Terminate did not work), on the host shown (`set_host`). Stop/Restart
-Container are paid too and go through `ContainerActions`; a container's port never
-offers to kill the engine's helper.
+`RowActions` owns the QActions (shared by the Edit menu and the table's right-click
+menu), keeps them enabled only when they apply as the selection changes, and runs them.
+Terminate and Kill are paid: they go through `Entitlements` and then `ProcessActions`
+(confirm, signal off the UI thread, offer Kill when Terminate did not work), on the host
+shown (`set_host`). Stop/Restart Container are paid too and go through
+`ContainerActions`; a container's port never offers to kill the engine's helper.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
 from portie_qt import style
 from portie_qt.confirm_dialog import KILL, TERMINATE
@@ -47,14 +47,17 @@ class RowActions(QObject):
 
     def __init__(
         self,
-        table: QWidget,
+        table: QTableView,
         settings: QSettings,
         entitlements: Entitlements,
         selected: Callable[[], list[Endpoint]],
         current: Callable[[], Endpoint | None],
+        more: Sequence[QAction] = (),
     ) -> None:
+        """``more``: actions the right-click menu offers after the row actions."""
         super().__init__(table)
         self._table = table
+        self._more = tuple(more)
         self._settings = settings
         self._entitlements = entitlements
         self._selected = selected
@@ -131,6 +134,9 @@ class RowActions(QObject):
         self.containers.acted.connect(self.stopped)
         self.containers.finished.connect(self._on_container_finished)
         entitlements.changed.connect(self.update)
+        table.selectionModel().selectionChanged.connect(self.update)
+        table.customContextMenuRequested.connect(self._on_table_context_menu)
+        table.doubleClicked.connect(self.lookup_current)
         self._remote = False
         self.update()
 
@@ -139,7 +145,6 @@ class RowActions(QObject):
         """The rows now belong to ``host`` (a `RemoteHost`), or to this computer for None."""
         self._remote = host is not None
         self.processes.set_host(host)
-        self.update()
 
     def _action(self, text, slot, name, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -164,6 +169,14 @@ class RowActions(QObject):
             else:
                 menu.addAction(action)
         return menu
+
+    @Slot(object)
+    def _on_table_context_menu(self, pos) -> None:
+        menu = self.menu(self._table.window())
+        if self._more:
+            menu.addSeparator()
+            menu.addActions(list(self._more))
+        menu.popup(self._table.viewport().mapToGlobal(pos))
 
     @Slot()
     def update(self, *_args) -> None:

@@ -24,13 +24,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from portie_qt.core.activity import (
-    CONNECTIONS_CLOSED,
-    CONNECTIONS_OPENED,
-    LISTEN_STARTED,
-    LISTEN_STOPPED,
-    OWNER_CHANGED,
-)
 from portie_qt.core.paths import ResourceError, resource_path
 from portie_qt.core.ranges import Band
 
@@ -57,8 +50,8 @@ _LIGHT = {
     "free": "#2e9d4f",
     "busy": "#d07c00",
     "unknown": "#8a8f98",
-    "kinds": {LISTEN_STARTED: "#2e9d4f", LISTEN_STOPPED: "#8a8f98", OWNER_CHANGED: "#d07c00",
-              CONNECTIONS_OPENED: "#4a7fd6", CONNECTIONS_CLOSED: "#a9bde0"},
+    # Activity kinds: started, stopped listening, owner changed, connections opened, closed.
+    "kinds": ("#2e9d4f", "#8a8f98", "#d07c00", "#4a7fd6", "#a9bde0"),
     "banner": ("#fff3d4", "#4a3506", "#e0a526"),  # background, text, border
 }  # fmt: skip
 _DARK = {
@@ -73,8 +66,7 @@ _DARK = {
     "free": "#5cc878",
     "busy": "#f0a030",
     "unknown": "#9aa0a6",
-    "kinds": {LISTEN_STARTED: "#5cc878", LISTEN_STOPPED: "#9aa0a6", OWNER_CHANGED: "#f0a030",
-              CONNECTIONS_OPENED: "#7fa8f0", CONNECTIONS_CLOSED: "#55698c"},
+    "kinds": ("#5cc878", "#9aa0a6", "#f0a030", "#7fa8f0", "#55698c"),
     "banner": ("#3d3117", "#f6e7c1", "#8a6a1c"),
 }  # fmt: skip
 
@@ -98,10 +90,32 @@ class Style:
         self.free_dot = dot(table["free"])
         self.busy_dot = dot(table["busy"])
         self.unknown_dot = dot(table["unknown"])
-        self.kind_dots = {kind: dot(colour) for kind, colour in table["kinds"].items()}
+        self._kind_colours = table["kinds"]
         self.banner = table["banner"]
         self.bold = QFont()
         self.bold.setBold(True)
+        # The ports table's look tokens (`core.display`) -> this palette's brushes, pens and
+        # markers; None means the view's default.
+        bands = {band.value: band for band in Band}
+        self.row_brushes = {None: None, **{v: self.band_brush[b] for v, b in bands.items()}}
+        self.row_pens = {None: None, "muted": self.muted, "listen": self.listen,
+                         **{v: self.band_pen[b] for v, b in bands.items()}}  # fmt: skip
+        self.row_markers = {None: None, **{v: self.band_icon[b] for v, b in bands.items()}}
+
+    @functools.cached_property
+    def kind_dots(self) -> dict[str, QIcon]:
+        """A dot per activity kind (made with the activity panel, not for the first paint)."""
+        from portie_qt.core.activity import (
+            CONNECTIONS_CLOSED,
+            CONNECTIONS_OPENED,
+            LISTEN_STARTED,
+            LISTEN_STOPPED,
+            OWNER_CHANGED,
+        )
+
+        kinds = (LISTEN_STARTED, LISTEN_STOPPED, OWNER_CHANGED, CONNECTIONS_OPENED,
+                 CONNECTIONS_CLOSED)  # fmt: skip
+        return {kind: dot(c) for kind, c in zip(kinds, self._kind_colours, strict=True)}
 
     def tone_css(self, tone: str) -> str:
         colour = self.tones.get(tone, "")

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from portie_qt.activity_panel import ActivityPanel
+from portie_qt.activity_panel import MAX_ROWS, ActivityPanel
 from portie_qt.core.activity import (
     LISTEN_STARTED,
     OWNER_CHANGED,
@@ -37,6 +37,7 @@ from portie_qt.watch_panel import WatchPanel
 PORTS_KEY = "watch/ports"
 NOTIFY_KEY = "notify/mode"
 HISTORY_ROWS = 1000  # rows of the stored log shown when the panel opens or is filtered
+LOG_WRITE_DELAY_MS = 300  # events reach the log this long after their refresh, batched
 
 
 class WatchController(QObject):
@@ -103,6 +104,9 @@ class WatchController(QObject):
 
         # The log is opened, read and written here, one job at a time, never on the UI thread.
         self._pool = serial_pool(self)
+        self._unwritten: list[Event] = []
+        self._write_timer = QTimer(self, singleShot=True, interval=LOG_WRITE_DELAY_MS)
+        self._write_timer.timeout.connect(self._write_unwritten)
         self._store: ActivityStore | None = store if isinstance(store, ActivityStore) else None
         if self._store is None:
             run_in_pool(self._pool, self._open_store, store)
@@ -125,11 +129,13 @@ class WatchController(QObject):
         """A problem with the activity log ('' when all is well)."""
         return self._store.notice if self._store is not None else ""
 
-    def on_refresh(self, snapshot: Snapshot, change: Diff | None = None) -> list[Event]:
+    def on_refresh(self, snapshot: Snapshot, change: Diff | None = None,
+                   events: list[Event] | None = None) -> list[Event]:  # fmt: skip
         """Handle one refresh; returns the events it produced (none for the first).
 
         The first refresh of another host (``snapshot.host``) is a new baseline too, and
-        a remote host's events and notifications name it.
+        a remote host's events and notifications name it. ``events``:
+        `events_from_diff(change)` when the refresh worker made them already.
         """
         first = self._previous is None or self._previous.host != snapshot.host
         if first:
@@ -137,13 +143,21 @@ class WatchController(QObject):
         if change is None:
             change = diff(self._previous, snapshot)
         self._previous = snapshot
-        events = [] if first else events_from_diff(change, snapshot.taken_at)
+        if first:
+            events = []
+        elif events is None:
+            events = events_from_diff(change, snapshot.taken_at)
         if snapshot.host:
             events = [replace(e, message=f"{snapshot.host}: {e.message}") for e in events]
         if events:
-            self._in_log(lambda store: store.add(events), then=self._show_store_notice)
+            # Written a moment later, in one batch: the log's thread then runs while the
+            # window is idle, not while it paints this refresh.
+            self._unwritten += events
+            if not self._write_timer.isActive():
+                self._write_timer.start()
             self._activity.add_events(events)
-            self._live_since_request[:0] = events
+            # Bounded like the panel: a window left open for days must not grow.
+            self._live_since_request = (events + self._live_since_request)[:MAX_ROWS]
             listeners = [e for e in events if e.kind in (LISTEN_STARTED, OWNER_CHANGED)]
             if listeners:
                 self._set_recent(listeners + self._recent)
@@ -192,11 +206,13 @@ class WatchController(QObject):
         self._activity.show_history([])
         self._check_empty()
         self._live_since_request = []
+        self._unwritten = []
         self._set_recent([])
         self._in_log(lambda store: store.clear(), then=self._show_store_notice)
 
     def flush(self, msecs: int = 5000) -> bool:
         """Wait for pending log reads and writes (shutdown, tests); True when none is left."""
+        self._write_unwritten()
         return self._pool.waitForDone(msecs)
 
     def shutdown(self) -> None:
@@ -212,6 +228,13 @@ class WatchController(QObject):
         # On the log's thread, before any job that uses the store (the pool runs in order).
         self._store = factory()
 
+    @Slot()
+    def _write_unwritten(self) -> None:
+        self._write_timer.stop()
+        events, self._unwritten = self._unwritten, []
+        if events:
+            self._in_log(lambda store: store.add(events), then=self._show_store_notice)
+
     def _in_log(self, work: Callable, then: Callable | None = None) -> None:
         """Run ``work(store)`` on the log's thread (the first job opens the store)."""
 
@@ -225,6 +248,7 @@ class WatchController(QObject):
 
     @Slot(str, bool)
     def _load_history(self, text: str, connections: bool) -> None:
+        self._write_unwritten()  # before the read: the pool runs jobs in order
         self._history_request += 1
         self._live_since_request = []
         request = self._history_request

@@ -1,5 +1,7 @@
 """Where things sit in the main window, and remembering it: size, docks, splitter, table
-columns. View → Reset Layout puts everything back as on the first run."""
+columns. View → Reset Layout puts everything back as on the first run. The docks may
+be added after the rest is restored (they are built after the first rows are shown):
+they then go where the saved layout, or the first run, puts them."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class WindowLayout(QObject):
         self._settings = settings
         self.docks: list[QDockWidget] = []
         self._notice = ""
+        self._restored = False  # a saved layout was put back
         self._empty = False
 
     @property
@@ -32,8 +35,10 @@ class WindowLayout(QObject):
         """Why the saved layout was not used ('' when it was, or there was none)."""
         return self._notice
 
-    def add_docks(self, panels) -> list[QDockWidget]:
-        """One dock per ``(title, object name, widget)``, tabbed together along the bottom."""
+    def add_docks(self, panels, empty: bool = False) -> list[QDockWidget]:
+        """One dock per ``(title, object name, widget)``, tabbed together along the bottom;
+        ``empty``: they have nothing to show yet (collapsed on the first run)."""
+        self._empty = empty
         for title, name, widget in panels:
             dock = QDockWidget(title, self._window, objectName=name)
             dock.setWidget(widget)
@@ -43,6 +48,11 @@ class WindowLayout(QObject):
             self.docks.append(dock)
         if self.docks:
             self.docks[0].raise_()
+        state = read_bytes(self._settings, "window/state")
+        if state is not None and self._restored:
+            self._window.restoreState(state)  # again, now that the docks it places exist
+        else:
+            self._size_docks()
         return self.docks
 
     def restore(self, docks_empty: bool = False) -> None:
@@ -57,6 +67,7 @@ class WindowLayout(QObject):
         state = read_bytes(s, "window/state")
         if state is not None:
             window.restoreState(state)
+        self._restored = True
         splitter = read_bytes(s, "window/splitter")
         if splitter is None or not self._splitter.restoreState(splitter):
             self._default_splitter()
@@ -87,8 +98,6 @@ class WindowLayout(QObject):
         do (an event, a watched port)."""
         self._empty = empty
         self._size_docks()
-
-
 
     def _size_docks(self) -> None:
         if not self.docks:

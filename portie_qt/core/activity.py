@@ -341,6 +341,8 @@ class WatchStatus:
 def watched_status(snapshot: Snapshot, ports: Iterable[int]) -> dict[int, WatchStatus]:
     """Status of each watched port in ``snapshot``: its listening sockets, if any."""
     wanted = {int(port) for port in ports}
+    if not wanted:
+        return {}  # nothing watched: no need to look at every endpoint
     found: dict[int, list[Endpoint]] = {port: [] for port in wanted}
     for endpoint in snapshot.endpoints:
         if endpoint.local_port in found and endpoint.listening:

@@ -65,7 +65,10 @@ class FilterCriteria:
                 return None
         return None
 
-    def matches(self, endpoint: Endpoint, *, ignore_band: bool = False) -> bool:
+    def matches(self, endpoint: Endpoint, *, ignore_band: bool = False,
+                search: str | None = None) -> bool:  # fmt: skip
+        """Whether the filter lets ``endpoint`` through; ``search`` is its precomputed
+        `search_text` (the ports table keeps one per row)."""
         if self.listening_only and not endpoint.listening:
             return False
         if not (self.tcp if endpoint.protocol == "tcp" else self.udp):
@@ -87,22 +90,28 @@ class FilterCriteria:
         if port is not None and endpoint.local_port == port:
             return True
         needle = text.lower()
-        program = endpoint.program
-        return any(
-            needle in field
-            for field in (
-                "" if port is not None else str(endpoint.local_port),  # 3000 is not 13000
-                _pids_text(endpoint),
-                (endpoint.process or "").lower(),
-                endpoint.local_address.lower(),
-                (endpoint.remote_address or "").lower(),
-                endpoint.service.lower(),
-                (endpoint.user or "").lower(),
-                endpoint.state.lower(),
-                endpoint.container.owner.lower() if endpoint.container is not None else "",
-                program.search_text if program is not None else "",
-            )
-        )
+        if port is None and needle in str(endpoint.local_port):
+            return True  # a bare 3000 is not 13000: the port's digits count for other text
+        return needle in (search_text(endpoint) if search is None else search)
+
+
+def search_text(endpoint: Endpoint, service: str | None = None) -> str:
+    """What the search text is looked for in, besides the port: PIDs, process, addresses,
+    service, user, state, container and the owner's app, project, command and directory,
+    lower-case, one per line (a typed needle never holds a line break). ``service``: the
+    endpoint's service label, when the caller has it already."""
+    program = endpoint.program
+    return "\n".join((
+        _pids_text(endpoint),
+        (endpoint.process or "").lower(),
+        endpoint.local_address.lower(),
+        (endpoint.remote_address or "").lower(),
+        (endpoint.service if service is None else service).lower(),
+        (endpoint.user or "").lower(),
+        endpoint.state.lower(),
+        endpoint.container.owner.lower() if endpoint.container is not None else "",
+        program.search_text if program is not None else "",
+    ))  # fmt: skip
 
 
 def _pids_text(endpoint: Endpoint) -> str:

@@ -26,13 +26,17 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from portie_qt.core import trust
 from portie_qt.core.files import PRIVATE_FILE, write_atomic
 from portie_qt.core.paths import ResourceError, config_dir, ensure_config_dir, resource_path
+
+if TYPE_CHECKING:  # cryptography loads when a key is checked, not when the window opens
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 PRICE = "$8.99"
 
@@ -334,6 +338,8 @@ def verify(
     public_key = keys.get(kid)
     if public_key is None:
         raise NotGenuine
+    from cryptography.exceptions import InvalidSignature
+
     try:
         public_key.verify(signature, _signed_message(payload))
     except InvalidSignature:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography loads when a key is read, not at every start-up
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 # Public half of packaging/dev-license-signing-key.pem (development only).
 DEV_PUBLIC_KEY_PEM = """\
@@ -36,6 +37,9 @@ class TrustRootError(RuntimeError):
 
 def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
     """Parse a PEM public key, insisting it is Ed25519."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     data = pem.encode() if isinstance(pem, str) else pem
     key = serialization.load_pem_public_key(data)
     if not isinstance(key, Ed25519PublicKey):
@@ -45,6 +49,8 @@ def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
 
 def raw_public_bytes(key: Ed25519PublicKey) -> bytes:
     """The 32 raw bytes of an Ed25519 public key."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 

@@ -115,3 +115,20 @@ def test_container_benchmark_measures_with_and_without_the_engine(docker):
     assert where == "the machine's engine" and count >= 1  # DOCKER_HOST names the session's
     for name in ("refresh", "refresh+engine", "list", "cold refresh", "cold engine"):
         assert times[name] and all(t > 0 for t in times[name])
+
+
+def test_bare_table_reference_shows_this_machines_sockets(spawn_listener, config_dir):
+    from benchmarks.ui import child_env
+
+    spawn_listener()  # at least one socket to show
+    for mode in ("first-rows", "memory"):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.bare_table", mode],
+                              env=child_env(str(config_dir)), capture_output=True, text=True,
+                              timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        line = done.stdout.strip().splitlines()[-1]
+        if mode == "first-rows":
+            assert int(line.removeprefix("rows=")) >= 1
+        else:
+            measured = json.loads(line)
+            assert measured["rows"] >= 1 and measured["rss"] > 0 and measured["painted_s"] > 0

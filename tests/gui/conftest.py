@@ -24,8 +24,9 @@ def window(qtbot):
 
 
 def visible_endpoints(win):
-    proxy = win.ports.proxy
-    return [proxy.index(r, 0).data(ENDPOINT_ROLE) for r in range(proxy.rowCount())]
+    """The rows as the view shows them, read through the model's Qt interface."""
+    model = win.ports.model
+    return [model.index(r, 0).data(ENDPOINT_ROLE) for r in range(model.rowCount())]
 
 
 def rows_for(win, pid=None, port=None):

@@ -51,7 +51,7 @@ def browser():
 
 
 def _select(win, predicate) -> None:
-    proxy, table = win.ports.proxy, win.ports.table
+    proxy, table = win.ports.model, win.ports.table
     selection = table.selectionModel()
     selection.clearSelection()
     for row in range(proxy.rowCount()):
@@ -79,7 +79,7 @@ def test_card_answers_a_held_port_and_its_buttons_do_what_they_say(
     assert "http.server" in text  # the app, not just "python3"
     # The Process column says which project it is too.
     [row] = rows_for(window, pid=server.pid)
-    assert window.ports.proxy.index(0, 0).isValid()
+    assert window.ports.model.index(0, 0).isValid()
     assert row.app == "http.server" and row.project == "web-app"
     for name in ("answerOpenButton", "answerStopButton", "answerKillButton",
                  "answerCopyButton", "answerWatchButton"):  # fmt: skip

@@ -17,7 +17,7 @@ from tests.portie_cli import REPO
 
 def _owner_texts(win, port) -> dict[str, str]:
     """State -> the Process column's text, for the rows of ``port``."""
-    proxy = win.ports.proxy
+    proxy = win.ports.model
     found = {}
     for row in range(proxy.rowCount()):
         endpoint = proxy.index(row, 0).data(ENDPOINT_ROLE)
@@ -29,7 +29,7 @@ def _owner_texts(win, port) -> dict[str, str]:
 def _select(win, port, state="LISTEN"):
     selection = win.ports.table.selectionModel()
     selection.clearSelection()
-    proxy = win.ports.proxy
+    proxy = win.ports.model
     for row in range(proxy.rowCount()):
         index = proxy.index(row, 0)
         endpoint = index.data(ENDPOINT_ROLE)

@@ -13,9 +13,9 @@ from tests.gui.conftest import count_refreshes, rows_for, visible_endpoints, wai
 
 
 def _select_endpoint(win, endpoint):
-    proxy, table = win.ports.proxy, win.ports.table
-    for row in range(proxy.rowCount()):
-        index = proxy.index(row, 0)
+    model, table = win.ports.model, win.ports.table
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
         if index.data(ENDPOINT_ROLE).key == endpoint.key:
             table.selectionModel().select(
                 index,
@@ -46,16 +46,16 @@ def test_listener_row_appears_and_goes_and_selection_survives(qtbot, window, spa
 
     # New rows are highlighted for one refresh only.
     new_rows = [
-        window.ports.proxy.index(r, 0)
-        for r in range(window.ports.proxy.rowCount())
-        if window.ports.proxy.index(r, 0).data(ENDPOINT_ROLE).pid == child.pid
+        window.ports.model.index(r, 0)
+        for r in range(window.ports.model.rowCount())
+        if window.ports.model.index(r, 0).data(ENDPOINT_ROLE).pid == child.pid
     ]
     assert new_rows[0].data(NEW_ROLE) is True
     wait_refreshes(qtbot, window)
     row_index = next(
-        window.ports.proxy.index(r, 0)
-        for r in range(window.ports.proxy.rowCount())
-        if window.ports.proxy.index(r, 0).data(ENDPOINT_ROLE).pid == child.pid
+        window.ports.model.index(r, 0)
+        for r in range(window.ports.model.rowCount())
+        if window.ports.model.index(r, 0).data(ENDPOINT_ROLE).pid == child.pid
     )
     assert row_index.data(NEW_ROLE) is False
 
@@ -109,7 +109,7 @@ def test_range_selector_counts_match_rows(qtbot, window, spawn_listener):
         assert window.filters.band_buttons[band].text() == f"{band.title} {counts[band]}"
         total += counts[band]
     qtbot.mouseClick(window.filters.band_buttons[None], Qt.MouseButton.LeftButton)
-    assert window.ports.proxy.rowCount() == total
+    assert window.ports.model.rowCount() == total
 
 
 def test_toggles_filter_and_persist(qtbot, window, spawn_listener):
@@ -138,8 +138,8 @@ def test_sort_order_survives_a_restart(qtbot, window):
     window.close()
     again = create_main_window(start=False)
     qtbot.addWidget(again)
-    assert again.ports.proxy.sortColumn() == PID
-    assert again.ports.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
+    assert again.ports.model.sort_column == PID
+    assert again.ports.model.sort_order == Qt.SortOrder.DescendingOrder
     again.close()
 
 
@@ -251,3 +251,62 @@ def test_status_bar_stays_one_line_after_a_burst_of_25_new_listeners(qtbot, wind
     assert bar.height() <= one_line
     assert bar.message_label.height() <= bar.message_label.fontMetrics().height() * 2
     assert window.ports.table.height() > window.height() // 3
+
+
+def test_hidden_window_refreshes_less_often_and_catches_up_when_shown(qtbot, window):
+    wait_refreshes(qtbot, window)  # the worker has just gone back to sleep
+    window.hide()  # what Close to Tray does
+    assert window.loop.hidden
+    with qtbot.assertNotEmitted(window.refresh_applied, wait=1500):  # three 500 ms intervals
+        pass
+    with qtbot.waitSignal(window.refresh_applied, timeout=3000):  # at once, not in 15 s
+        window.show()
+    assert not window.loop.hidden
+
+
+FIRST_PAINT_PROBE = r"""
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDockWidget
+from portie_qt.app import create_main_window, ensure_application
+
+HEAVY = ("sqlite3", "cryptography", "portie_qt.core.process_control", "portie_qt.core.export",
+         "portie_qt.watch_controller", "portie_qt.entitlements", "portie_qt.unlock_dialog",
+         "portie_qt.row_actions", "portie_qt.details_pane")
+app = ensure_application([])
+window = create_main_window(start=False, defer=True)
+window.show()
+seen = {}
+
+def first_rows(*_args):
+    seen.setdefault("loaded_at_first_rows", sorted(m for m in HEAVY if m in sys.modules))
+
+def completed():
+    seen["docks"] = sorted(d.objectName() for d in window.findChildren(QDockWidget))
+    seen["edit_menu"] = [a.objectName() for a in window.edit_menu.actions() if a.objectName()]
+    seen["scan_locked"] = window.action_scan.property("locked")
+    app.quit()
+
+window.ports.model.rowsInserted.connect(first_rows)
+window.later.completed.connect(completed)
+QTimer.singleShot(30000, app.quit)
+window.start()
+app.exec()
+window.close()
+print(json.dumps(seen))
+"""
+
+
+def test_first_rows_come_before_the_docks_licence_and_row_actions(spawn_listener, config_dir):
+    import subprocess
+    import sys
+
+    spawn_listener()  # at least one row
+    done = subprocess.run([sys.executable, "-c", FIRST_PAINT_PROBE], capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["loaded_at_first_rows"] == []  # none of them was needed to show rows
+    assert seen["docks"] == ["activityDock", "watchDock"]  # ... and all came after
+    assert {"actionCopyRow", "actionFind", "actionTerminate"} <= set(seen["edit_menu"])
+    assert seen["scan_locked"] is True

@@ -32,8 +32,8 @@ def _add_host_through_the_dialog(qtbot, window, name: str, sudo: bool = False) -
 def _select_pid(window, pid: int) -> None:
     selection = window.ports.table.selectionModel()
     selection.clearSelection()
-    for row in range(window.ports.proxy.rowCount()):
-        index = window.ports.proxy.index(row, 0)
+    for row in range(window.ports.model.rowCount()):
+        index = window.ports.model.index(row, 0)
         if index.data(ENDPOINT_ROLE).pid == pid:
             flags = (
                 QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows

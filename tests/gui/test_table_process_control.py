@@ -13,8 +13,8 @@ from tests.gui.conftest import rows_for
 def _select_pid(win, pid):
     selection = win.ports.table.selectionModel()
     selection.clearSelection()
-    for row in range(win.ports.proxy.rowCount()):
-        index = win.ports.proxy.index(row, 0)
+    for row in range(win.ports.model.rowCount()):
+        index = win.ports.model.index(row, 0)
         if index.data(ENDPOINT_ROLE).pid == pid:
             flags = (
                 QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows

@@ -12,7 +12,7 @@ from tests.gui.conftest import count_refreshes, rows_for, wait_refreshes
 
 
 def _row_index(window, port):
-    proxy = window.ports.proxy
+    proxy = window.ports.model
     for row in range(proxy.rowCount()):
         index = proxy.index(row, 0)
         endpoint = index.data(ENDPOINT_ROLE)
