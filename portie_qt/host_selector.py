@@ -12,18 +12,22 @@ names on which Terminate/Kill may use ``sudo -n``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QMenu, QToolButton, QWidget
 
 from portie_qt import style
-from portie_qt.add_host_dialog import AddHostDialog
-from portie_qt.core.remote import HostError, RemoteHost, parse_host
 from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.refresh_control import RefreshControl
 from portie_qt.refresh_worker import CONNECTED, CONNECTING, DISCONNECTED, Refresh
 from portie_qt.settings import read_str_list
 from portie_qt.ui_loader import child, load_form
+
+if TYPE_CHECKING:  # the SSH side loads when a host is listed or shown, not at start-up
+    from portie_qt.add_host_dialog import AddHostDialog
+    from portie_qt.core.remote import RemoteHost
 
 HOSTS_KEY = "hosts/names"
 SUDO_KEY = "hosts/sudo"
@@ -84,6 +88,8 @@ class HostSelector(QObject):
         """The `RemoteHost` of a listed name (its connection is made on first use)."""
         found = self._hosts.get(name)
         if found is None:
+            from portie_qt.core.remote import RemoteHost
+
             found = self._hosts[name] = RemoteHost(name, sudo=name in self._sudo)
         return found
 
@@ -93,6 +99,8 @@ class HostSelector(QObject):
 
     def add_host(self, text: str, sudo: bool = False, summary: str = "") -> str:
         """List a host and show it; '' on success, else the sentence saying why not."""
+        from portie_qt.core.remote import HostError, parse_host
+
         try:
             name = parse_host(text).text
         except HostError as exc:
@@ -136,6 +144,8 @@ class HostSelector(QObject):
     @Slot()
     def open_add_dialog(self) -> AddHostDialog:
         if self.dialog is None:
+            from portie_qt.add_host_dialog import AddHostDialog
+
             self.dialog = AddHostDialog(self.names, self._window)
             self.dialog.added.connect(self._on_dialog_added)
             self.dialog.finished.connect(self._on_dialog_finished)
@@ -146,7 +156,12 @@ class HostSelector(QObject):
     # -- inside -----------------------------------------------------------------------------
     def _stored_names(self) -> list[str]:
         names: list[str] = []
-        for text in read_str_list(self._settings, HOSTS_KEY, MAX_HOSTS):
+        stored = read_str_list(self._settings, HOSTS_KEY, MAX_HOSTS)
+        if not stored:
+            return names
+        from portie_qt.core.remote import HostError, parse_host
+
+        for text in stored:
             try:
                 name = parse_host(text).text
             except HostError:

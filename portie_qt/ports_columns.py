@@ -50,8 +50,9 @@ class ColumnLayout(QObject):
         self._fitting = False  # a resize is ours, not the user's
         self._pressed = False  # the mouse is down on the header: a resize is the user's
         self.auto_fit = True  # until the user sizes a column (or a saved layout says so)
+        self._header_viewport = self.header.viewport()
         table.viewport().installEventFilter(self)
-        self.header.viewport().installEventFilter(self)
+        self._header_viewport.installEventFilter(self)
 
     def reset(self) -> None:
         """The first run's columns: the default set, fitted to the table."""
@@ -98,14 +99,15 @@ class ColumnLayout(QObject):
             self._fitting = False
 
     def eventFilter(self, watched, event) -> bool:  # Qt override
+        # The event's type first: while the window is torn down the filtered widgets get
+        # events from their destructors, and asking the header for its viewport then
+        # raised inside Qt's teardown (a crash at exit).
         kind = event.type()
-        if watched is self.header.viewport():
-            if kind == QEvent.Type.MouseButtonPress:
-                self._pressed = True
-            elif kind == QEvent.Type.MouseButtonRelease:
-                self._pressed = False
-        elif kind == QEvent.Type.Resize and self.auto_fit:  # the table resized: refit
-            self.fit()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+            if watched is self._header_viewport:
+                self._pressed = kind == QEvent.Type.MouseButtonPress
+        elif kind == QEvent.Type.Resize and self.auto_fit:
+            self.fit()  # the table resized: refit
         return False
 
     @Slot(int, int, int)

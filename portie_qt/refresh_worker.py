@@ -25,12 +25,10 @@ from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
 from portie_qt.core.confirm import Confirmer
-from portie_qt.core.containers import ContainerOwners
 from portie_qt.core.display import Row, display_rows
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
-from portie_qt.core.remote import RemoteError
 
 DEFAULT_INTERVAL_MS = 3000
 
@@ -84,8 +82,9 @@ class RefreshWorker(QThread):
         self._epoch = 0
         self.collector = collector if collector is not None else Collector()
         self.host = getattr(self.collector, "host_name", "")  # "" for this computer
-        # This computer's container engine names the owners of its published ports.
-        self.containers = None if self.host else ContainerOwners()
+        # This computer's container engine names the owners of its published ports (made
+        # by the first refresh, in this thread: it loads the engine's HTTP client).
+        self.containers = None
         # Every absence and owner change is confirmed before it reaches the table, the
         # activity log, notifications and watched ports.
         self.confirmer = Confirmer(self.collector)
@@ -176,10 +175,16 @@ class RefreshWorker(QThread):
             epoch, previous, confirmer = self._epoch, self._previous, self.confirmer
         try:
             snapshot = confirmer.collect()
+            if self.containers is None and not self.host:
+                from portie_qt.core.containers import ContainerOwners
+
+                self.containers = ContainerOwners()
             if self.containers is not None:  # asked here, once per refresh, off the UI thread
                 snapshot = self.containers.annotate(snapshot)
         except Exception as exc:
             # Keep the last good rows on screen and say what went wrong.
+            from portie_qt.core.remote import RemoteError
+
             if isinstance(exc, RemoteError):
                 message = str(exc)
             else:

@@ -17,7 +17,7 @@ from portie_qt.core.display import (
     display_rows,
     tooltip_text,
 )
-from portie_qt.core.endpoints import Endpoint, Snapshot, diff
+from portie_qt.core.endpoints import OWNER_HIDDEN, Endpoint, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, search_text
 from portie_qt.core.ranges import ephemeral_range
 
@@ -52,8 +52,8 @@ def test_a_listener_row_is_bold_green_and_sorts_numbers_as_numbers():
 
 
 def test_hidden_owner_and_passing_connection():
-    hidden = _listener(8080, pid=None)
-    assert display_row(hidden.key, hidden).texts[PROCESS] == "(hidden)"
+    hidden = _listener(8080, pid=None)._replace(owner_status=OWNER_HIDDEN)
+    assert display_row(hidden.key, hidden).texts[PROCESS] == "(hidden)"  # endpoints' words
     port = ephemeral_range().first
     passing = Endpoint("tcp", "ipv4", "127.0.0.1", port, "10.0.0.1", 443, "TIME_WAIT", None,
                        None, None, None)  # fmt: skip

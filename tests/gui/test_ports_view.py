@@ -4,7 +4,7 @@ path draws exactly what the model's data() says."""
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QStyledItemDelegate, QTableView
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView
 
 from portie_qt.core.endpoints import Endpoint, Snapshot, diff
 from portie_qt.ports_model import PortRowDelegate
@@ -68,6 +68,7 @@ def test_the_fast_painting_path_draws_what_data_says(qtbot):
     ports.apply(diff(first, second))
     ports.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # Port: the new rows on top
     ports.table.selectRow(3)
+    QApplication.processEvents()  # the columns fit the shown table: settle before the grabs
     assert isinstance(ports.table.itemDelegate(), PortRowDelegate)
     filled = []
     fill = ports.model.paint_options
