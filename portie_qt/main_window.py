@@ -190,6 +190,9 @@ class MainWindow(LaterParts, QMainWindow):
 
     @Slot(object)
     def _on_refreshed(self, refresh: Refresh) -> None:
+        if refresh.relabel:  # the port data arrived: the Service column fills in
+            self.ports.update_rows(refresh.rows)
+            return
         self.ports.apply(refresh.diff, refresh.rows)
         self.snapshot = refresh.snapshot
         counts = refresh.counts

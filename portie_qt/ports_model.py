@@ -289,6 +289,14 @@ class PortTableModel(QAbstractTableModel):
             incoming += [row for row in added if accepts(row.endpoint, search=row.search)]
         self._insert(incoming)
 
+    def update_rows(self, rows: Mapping[tuple, Row]) -> None:
+        """New display rows for endpoints already here (the port data arrived)."""
+        known = {key: (row.endpoint, row.endpoint) for key, row in rows.items() if key in self._all}
+        if known:
+            new = self._new
+            self.apply(Diff({}, {}, known), rows)
+            self._new = new  # no refresh happened: what was new still is
+
     def set_criteria(self, criteria: FilterCriteria) -> None:
         """Show only what ``criteria`` lets through (rows in, rows out; never a reset)."""
         if criteria == self.criteria:

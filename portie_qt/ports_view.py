@@ -75,6 +75,12 @@ class PortsView(QObject):
         self._restore_scroll(anchor)
         self._sync_empty()
 
+    def update_rows(self, rows) -> None:
+        """New display rows for endpoints already shown (their Service labels arrived)."""
+        anchor = self._scroll_anchor()
+        self.model.update_rows(rows)
+        self._restore_scroll(anchor)
+
     def set_criteria(self, criteria: FilterCriteria) -> None:
         self._criteria = criteria
         anchor = self._scroll_anchor()

@@ -25,7 +25,7 @@ from PySide6.QtCore import QThread, Signal
 
 from portie_qt.core.collector import Collector
 from portie_qt.core.confirm import Confirmer
-from portie_qt.core.display import Row, display_rows
+from portie_qt.core.display import Row, display_rows, labelled_rows
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
@@ -53,6 +53,9 @@ class Refresh:
     # The activity events of this refresh (none for the first), made here too.
     events: list | None = None  # of core.activity.Event
     made_at: float = field(default_factory=time.perf_counter)  # when it left the worker
+    # Only `rows`, for endpoints already shown: the port data arrived after the first
+    # refresh, and these rows' Service cells now say what their port is.
+    relabel: bool = False
 
 
 CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
@@ -76,6 +79,7 @@ class RefreshWorker(QThread):
         self._stopping = False
         self._paused = False
         self._refresh_asked = False
+        self._labelled = False  # the port data is loaded: rows carry their service label
         self._lock = threading.Lock()
         self._criteria = FilterCriteria()
         self._previous: Snapshot | None = None
@@ -193,9 +197,11 @@ class RefreshWorker(QThread):
             self._emit(epoch, shown, Diff({}, {}, {}), requested, message, DISCONNECTED)
             return
         change = diff(previous, snapshot)
-        # Everything the table shows for new and changed rows (service labels too: the
-        # first one loads the port data), made here so the UI thread only looks it up.
-        rows = display_rows(change)
+        # Everything the table shows for new and changed rows, made here so the UI thread
+        # only looks it up. The first refresh goes out without service labels: the rows
+        # need not wait for the port data, which is loaded right after (`relabel`).
+        unlabelled = not self._labelled
+        rows = display_rows(change, labelled=not unlabelled)
         events = []
         if previous is not None:  # the first snapshot is the baseline, not news
             from portie_qt.core.activity import events_from_diff  # not needed before
@@ -206,9 +212,17 @@ class RefreshWorker(QThread):
                 return  # restarted meanwhile: this diff is against a forgotten snapshot
             self._previous = snapshot
         self._emit(epoch, snapshot, change, requested, "", CONNECTED, rows, events)
+        if unlabelled:
+            self._labelled = True
+            labelled = labelled_rows(snapshot)
+            with self._lock:
+                current = epoch == self._epoch
+            if labelled and current:
+                self._emit(epoch, snapshot, Diff({}, {}, {}), False, "", CONNECTED, labelled,
+                           [], relabel=True)  # fmt: skip
 
     def _emit(self, epoch, snapshot, change, requested, error, connection, rows=None,
-              events=None) -> None:  # fmt: skip
+              events=None, relabel=False) -> None:  # fmt: skip
         with self._lock:
             criteria = self._criteria
         counts = band_counts(snapshot.endpoints, criteria)
@@ -218,4 +232,4 @@ class RefreshWorker(QThread):
         notice = self.containers.notice if self.containers is not None else ""
         self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
                                     requested, epoch, connection if self.host else "",
-                                    notice, rows, events))  # fmt: skip
+                                    notice, rows, events, relabel=relabel))  # fmt: skip

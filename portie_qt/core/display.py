@@ -71,9 +71,10 @@ def process_text(endpoint: Endpoint) -> str:
 
 
 def service_text(endpoint: Endpoint) -> str:
-    """`Endpoint.service`, from the whole-table lookup (the first refresh meets thousands
-    of distinct ports; one lookup each would cost more than the table)."""
-    return service_labels(endpoint.protocol).get(endpoint.local_port, "")
+    """`Endpoint.service`: from the whole-port table once a big batch (the first refresh
+    of a busy machine) has built it, else one lookup at a time."""
+    table = _label_tables.get(endpoint.protocol)
+    return endpoint.service if table is None else table.get(endpoint.local_port, "")
 
 
 def range_text(band: Band, passing: bool) -> str:
@@ -120,13 +121,14 @@ def look_of(band: Band, passing: bool, state: str) -> Look:
     return Look(None if passing else band.value, tuple(foreground), bold, marker)
 
 
-def display_row(key: tuple, endpoint: Endpoint) -> Row:
-    """Everything the table shows for ``endpoint``: texts, sort keys and look."""
+def display_row(key: tuple, endpoint: Endpoint, labelled: bool = True) -> Row:
+    """Everything the table shows for ``endpoint``: texts, sort keys and look; without
+    the service label unless ``labelled`` (the port data is not loaded yet)."""
     kind = (endpoint.band, endpoint.passing_by, endpoint.state)  # what range and look need
     by_kind = _by_kind.get(kind)
     if by_kind is None:
         by_kind = _by_kind[kind] = (_shared(range_text(*kind[:2])), look_of(*kind))
-    service = service_text(endpoint)
+    service = service_text(endpoint) if labelled else ""
     texts = (
         _shared(protocol_text(endpoint)),
         endpoint.local_address,
@@ -154,13 +156,34 @@ def display_row(key: tuple, endpoint: Endpoint) -> Row:
     return Row(key, endpoint, texts, sort_keys, by_kind[1], search_text(endpoint, service))
 
 
-def display_rows(change: Diff) -> dict[tuple, Row]:
-    """Rows for every endpoint a refresh added or changed (what the table must redraw)."""
-    rows = {key: display_row(key, endpoint) for key, endpoint in change.added.items()}
+def display_rows(change: Diff, labelled: bool = True) -> dict[tuple, Row]:
+    """Rows for every endpoint a refresh added or changed (what the table must redraw);
+    ``labelled=False`` leaves the Service cells for `labelled_rows`."""
+    if labelled and len(change.added) + len(change.changed) > _TABLE_FROM:
+        _build_label_tables()
+    rows = {key: display_row(key, e, labelled) for key, e in change.added.items()}
     for key, (_old, new) in change.changed.items():
-        rows[key] = display_row(key, new)
+        rows[key] = display_row(key, new, labelled)
     return rows
 
+
+def labelled_rows(snapshot) -> dict[tuple, Row]:
+    """The rows of ``snapshot`` whose Service cell the port data fills (loading it): the
+    first refresh shows its rows without, so they need not wait for the port data."""
+    keyed = snapshot.keyed()
+    if len(keyed) > _TABLE_FROM:
+        _build_label_tables()
+    return {key: display_row(key, e) for key, e in keyed.items() if service_text(e)}
+
+
+def _build_label_tables() -> None:
+    """Thousands of distinct ports: one pass over the port data labels them all."""
+    if not _label_tables:
+        _label_tables.update((p, service_labels(p)) for p in ("tcp", "udp"))
+
+
+_TABLE_FROM = 500  # rows: from here one pass over the port data beats a lookup per port
+_label_tables: dict[str, dict[int, str]] = {}  # protocol -> port -> label, once built
 
 # -- sharing repeated values: 10,000 rows hold a few dozen distinct looks and names ----------
 # (band, passing, state) -> (Range text, Look): a few dozen at most

@@ -23,7 +23,6 @@ needed: membership of the ``docker`` group opens Docker's socket.
 from __future__ import annotations
 
 import errno
-import http.client
 import json
 import os
 import socket
@@ -113,20 +112,24 @@ def discover() -> Endpoint | str | None:
     return None
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
+def _unix_connection(path: str, timeout: float):
+    """An HTTP connection over the engine's unix socket. The class is made on first use:
+    ``http.client`` (with ``email`` and ``ssl``) costs 40 ms to load, and most machines
+    have no engine to ask."""
+    import http.client
 
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(path)
+            except BaseException:
+                sock.close()
+                raise
+            self.sock = sock
+
+    return UnixConnection("localhost", timeout=timeout)
 
 
 def _denied_sentence(where: Endpoint) -> str:
@@ -145,7 +148,9 @@ def _denied_sentence(where: Endpoint) -> str:
 
 def request(where: Endpoint, method: str, path: str, timeout: float = LIST_TIMEOUT):
     """One API call; the decoded JSON body (None when empty) or an `EngineError`."""
-    connection = _UnixConnection(where.path, timeout)
+    import http.client
+
+    connection = _unix_connection(where.path, timeout)
     try:
         try:
             connection.request(method, path, headers={"Host": "docker"})

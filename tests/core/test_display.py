@@ -77,3 +77,12 @@ def test_rows_cover_added_and_changed_endpoints_and_the_filter_agrees():
         endpoint = row.endpoint
         assert row.key == key
         assert criteria.matches(endpoint, search=row.search) == criteria.matches(endpoint)
+
+
+def test_a_big_first_batch_labels_ports_from_the_whole_table_alike():
+    many = Snapshot(tuple(_listener(port, protocol) for port in range(1, 700)
+                          for protocol in ("tcp", "udp")), 0.0)  # fmt: skip
+    rows = display_rows(diff(None, many))  # past the size where the table is built
+    assert len(rows) == 2 * 699
+    for row in rows.values():
+        assert row.texts[SERVICE] == row.endpoint.service, row.endpoint

@@ -111,3 +111,39 @@ def test_dark_palette_restyles_the_rows_and_both_paths_agree(qtbot):
     finally:
         app.setPalette(light)
     assert not style.current().dark
+
+
+def test_service_labels_that_arrive_after_the_first_rows_fill_in_in_place(qtbot):
+    from portie_qt.core.display import PORT, SERVICE, display_rows, labelled_rows
+
+    ports = _view(qtbot)
+    shown = Snapshot(tuple(_endpoint(port, "LISTEN") for port in (22, 80, 443, 5432)), 0.0)
+    change = diff(None, shown)
+    ports.apply(change, display_rows(change, labelled=False))  # the first refresh's rows
+    cells = ports.model.index
+    assert [cells(r, SERVICE).data() for r in range(4)] == ["", "", "", ""]
+    ports.table.selectRow(3)
+    chosen = ports.selected()
+    ports.update_rows(labelled_rows(shown))  # the port data arrived
+    services = {cells(r, PORT).data(): cells(r, SERVICE).data() for r in range(4)}
+    assert services == {"22": "SSH", "80": "HTTP", "443": "HTTPS", "5432": "PostgreSQL"}
+    assert ports.selected() == chosen
+
+
+def test_the_worker_sends_the_first_rows_before_their_labels(qtbot, spawn_listener):
+    from portie_qt.core.display import SERVICE
+    from portie_qt.refresh_worker import RefreshWorker
+
+    spawn_listener()  # at least one row
+    worker = RefreshWorker()
+    sent = []
+    worker.refreshed.connect(sent.append)
+    worker._refresh_once(requested=True)  # here, in this thread: what run() does first
+    first = sent[0]
+    assert not first.relabel and first.rows
+    assert {row.texts[SERVICE] for row in first.rows.values()} == {""}
+    labels = {k: e.service for k, e in first.snapshot.keyed().items() if e.service}
+    if labels:  # this machine has rows on ports with a name: they come next
+        assert sent[1].relabel
+        assert {k: row.texts[SERVICE] for k, row in sent[1].rows.items()} == labels
+    assert len(sent) == (2 if labels else 1)
