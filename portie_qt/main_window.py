@@ -205,7 +205,8 @@ class MainWindow(LaterParts, QMainWindow):
         self._show_refreshed()
         if self.details is not None:
             self.details.on_refresh(refresh.diff, self.ports.current())
-            self.answer.on_rows(self.ports.rows)
+            if self.answer.port is not None:  # shown: say what is true now
+                self.answer.on_rows(self.ports.rows)
         if self.watch is not None and not refresh.error:
             self.watch.on_refresh(refresh.snapshot, refresh.diff, refresh.events)
         self._unsettled.append(refresh)

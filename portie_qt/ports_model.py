@@ -64,6 +64,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers
 ENDPOINT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Endpoint record
 NEW_ROLE = Qt.ItemDataRole.UserRole + 3  # True for rows that appeared in the last refresh
 SLICE = 300  # rows inserted per event-loop turn while a big batch goes in
+_FEW = 32  # changed rows located one by one; more: the whole table is said to change
 
 # Plain ints: data() runs for every visible cell and role on each paint, and comparing
 # ints is several times cheaper than comparing enum members.
@@ -489,10 +490,16 @@ class PortTableModel(QAbstractTableModel):
     # -- signals and colours --------------------------------------------------------------
     def _emit_changed(self, keys, roles: list[int] | None) -> None:
         """One dataChanged over the rows of ``keys`` (top to bottom): a view redraws the
-        part of that span it shows, and one signal costs less than one per row."""
-        places = [at for at in map(self.row_of, keys) if at is not None]
-        if not places:
+        part of that span it shows, and one signal costs less than one per row. Past a
+        few dozen rows, scattered over the table, the span is the whole table anyway."""
+        if not keys or not self._shown:
             return
+        if len(keys) > _FEW:
+            places = [0, len(self._shown) - 1]
+        else:
+            places = [at for at in map(self.row_of, keys) if at is not None]
+            if not places:
+                return
         top, bottom = self.index(min(places), 0), self.index(max(places), len(HEADERS) - 1)
         if roles is None:
             self.dataChanged.emit(top, bottom)
