@@ -128,6 +128,16 @@ def test_service_labels_that_arrive_after_the_first_rows_fill_in_in_place(qtbot)
     services = {cells(r, PORT).data(): cells(r, SERVICE).data() for r in range(4)}
     assert services == {"22": "SSH", "80": "HTTP", "443": "HTTPS", "5432": "PostgreSQL"}
     assert ports.selected() == chosen
+    # Sorted by Service, the labels move the rows (and the selection with them).
+    sorted_by_service = _view(qtbot)
+    sorted_by_service.table.sortByColumn(SERVICE, Qt.SortOrder.AscendingOrder)
+    sorted_by_service.apply(change, display_rows(change, labelled=False))
+    sorted_by_service.table.selectRow(0)
+    chosen = sorted_by_service.selected()
+    sorted_by_service.update_rows(labelled_rows(shown))
+    column = [sorted_by_service.model.index(r, SERVICE).data() for r in range(4)]
+    assert column == ["HTTP", "HTTPS", "PostgreSQL", "SSH"]
+    assert sorted_by_service.selected() == chosen
 
 
 def test_the_worker_sends_the_first_rows_before_their_labels(qtbot, spawn_listener):
