@@ -11,7 +11,7 @@ table → the parts that show it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtCore import QEvent, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTableView
 
@@ -76,11 +76,11 @@ class MainWindow(LaterParts, QMainWindow):
         self.status.set_notice("settings", settings_notice or self.layout_keeper.notice)
         self.later = StagedBuild([
             *importing("portie_qt.details_pane", "portie_qt.core.answer",
+                       "portie_qt.core.process_control", "portie_qt.confirm_dialog",
                        "portie_qt.answer_card"),
             self._build_details,
             *importing("portie_qt.core.license", "portie_qt.unlock_dialog",
-                       "portie_qt.core.process_control", "portie_qt.process_actions",
-                       "portie_qt.row_actions"),
+                       "portie_qt.process_actions", "portie_qt.row_actions"),
             lambda: self._build_licence(entitlements),
             *importing("sqlite3", "portie_qt.core.activity", "portie_qt.activity_panel",
                        "portie_qt.watch_panel", "portie_qt.tray", "portie_qt.watch_controller"),
@@ -192,6 +192,7 @@ class MainWindow(LaterParts, QMainWindow):
     def _on_refreshed(self, refresh: Refresh) -> None:
         if refresh.relabel:  # the port data arrived: the Service column fills in
             self.ports.update_rows(refresh.rows)
+            self.later.start()  # then the other parts, one per turn
             return
         self.ports.apply(refresh.diff, refresh.rows)
         self.snapshot = refresh.snapshot
@@ -216,8 +217,8 @@ class MainWindow(LaterParts, QMainWindow):
     @Slot()
     def _on_ports_settled(self) -> None:
         settled, self._unsettled = self._unsettled, []
-        if settled:  # the first rows are on screen: build the rest
-            self.later.start()
+        if settled:  # the rows are in: once painted, their labels may come
+            QTimer.singleShot(0, self.loop.want_labels)
         for refresh in settled:
             self.refresh_applied.emit(refresh)
 

@@ -159,6 +159,11 @@ class RefreshControl(QObject):
     def refresh_now(self) -> None:
         self.current.refresh_now()
 
+    @Slot()
+    def want_labels(self) -> None:
+        """The table shows its first rows: their service labels may follow."""
+        self.current.want_labels()
+
     def set_criteria(self, criteria: FilterCriteria) -> None:
         self._criteria = criteria
         self.current.set_criteria(criteria)

@@ -31,6 +31,7 @@ from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.core.ranges import Band
 
 DEFAULT_INTERVAL_MS = 3000
+LABELS_AT_THE_LATEST_S = 2.0  # the first rows' service labels, if the window never asks
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class RefreshWorker(QThread):
         self._paused = False
         self._refresh_asked = False
         self._labelled = False  # the port data is loaded: rows carry their service label
+        self._labels_wanted = threading.Event()  # the window has painted the first rows
         self._lock = threading.Lock()
         self._criteria = FilterCriteria()
         self._previous: Snapshot | None = None
@@ -130,9 +132,14 @@ class RefreshWorker(QThread):
             retry_now()
         self._wake_up(refresh=True)
 
+    def want_labels(self) -> None:
+        """The first rows are on screen: their service labels may come now."""
+        self._labels_wanted.set()
+
     def request_stop(self) -> None:
         """Ask the loop to end without waiting (a remote command in flight is cut short)."""
         self._stopping = True
+        self._labels_wanted.set()
         cancel = getattr(self.collector, "cancel", None)
         if cancel is not None:
             cancel()
@@ -214,10 +221,15 @@ class RefreshWorker(QThread):
         self._emit(epoch, snapshot, change, requested, "", CONNECTED, rows, events)
         if unlabelled:
             self._labelled = True
+            # The window says when its table is filled and painted: this thread's Python
+            # work meanwhile would slow every Python call of that paint (one GIL).
+            self._labels_wanted.wait(LABELS_AT_THE_LATEST_S)
+            if self._stopping:
+                return
             labelled = labelled_rows(snapshot)
             with self._lock:
                 current = epoch == self._epoch
-            if labelled and current:
+            if current:  # sent even when empty: the window builds its other parts next
                 self._emit(epoch, snapshot, Diff({}, {}, {}), False, "", CONNECTED, labelled,
                            [], relabel=True)  # fmt: skip
 
