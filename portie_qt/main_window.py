@@ -31,7 +31,7 @@ from portie_qt.ports_view import PortsView
 from portie_qt.refresh_control import RefreshControl
 from portie_qt.refresh_worker import Refresh
 from portie_qt.row_actions import RowActions
-from portie_qt.settings import read_bool
+from portie_qt.settings import problems_of, read_bool
 from portie_qt.status_bar import StatusBar
 from portie_qt.ui_loader import child, load_form
 from portie_qt.unlock_dialog import UnlockOffer
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._on_criteria_changed(self.filters.criteria)
         self._on_entitlements_changed()
         self.status.show_refreshed(None, False, self.loop.interval_ms)
+        self.status.follow_settings(problems_of(settings))
         self.status.set_notice("settings", settings_notice or self.layout_keeper.notice)
         if self.entitlements.notice:
             self.status.set_notice("license", self.entitlements.notice)

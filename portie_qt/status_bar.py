@@ -102,6 +102,12 @@ class StatusBar(QStatusBar):
             self._notices[source] = text
         self._show_newest_notice()
 
+    def follow_settings(self, problems) -> None:
+        """Show what `settings.SettingsProblems` finds, now and whenever it finds more."""
+        problems.changed.connect(lambda text: self.set_notice("settings values", text))
+        if problems.notice():
+            self.set_notice("settings values", problems.notice())
+
     def notice(self) -> str:
         """The notice shown now ('' when none)."""
         return next(reversed(self._notices.values()), "")

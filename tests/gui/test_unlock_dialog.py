@@ -61,6 +61,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     dialog.show()
     QGuiApplication.clipboard().setText(lic.armor(issue_dev_key("Ada Lovelace", "a@x.org")))
     dialog.key_edit.paste()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)  # checked off the UI thread
     assert dialog.status_label.text().startswith("Valid key for Ada Lovelace")
     assert dialog.activate_button.isEnabled()
 
@@ -84,6 +85,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     assert not (config_dir / "license.key").exists()
     assert "not unlocked" in dialog.state_label.text()
     assert "still in the box" in dialog.status_label.text()
+    assert not dialog.checking
     assert dialog.activate_button.isEnabled()  # one click undoes the removal
 
 
@@ -139,6 +141,7 @@ def test_validation_as_the_user_types(qtbot, window, text, tone, message):
     dialog.show()
     qtbot.keyClicks(dialog.key_edit, "x")  # typing starts validation
     dialog.key_edit.setPlainText(text)
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)
     assert dialog.status_label.text() == message
     assert dialog.status_label.property("tone") == tone
     assert not dialog.activate_button.isEnabled()
