@@ -201,3 +201,37 @@ def test_dialog_survives_its_window_closing(qtbot):
     dialog = UnlockOffer(entitlements, other).open("remote_scan")
     assert dialog.isVisible() and "Remote port scanning" in dialog.feature_label.text()
     close_dialog(qtbot, entitlements)
+
+
+def test_pasting_a_huge_text_is_refused_at_once_and_keys_are_checked_off_the_ui_thread(
+    qtbot, window, monkeypatch
+):
+    import threading
+
+    from portie_qt import unlock_dialog
+
+    checked_on: list[str] = []
+    real_verify = unlock_dialog.verify
+
+    def verify_and_note_the_thread(text):  # the real check, with the thread it ran on noted
+        checked_on.append(threading.current_thread().name)
+        return real_verify(text)
+
+    monkeypatch.setattr(unlock_dialog, "verify", verify_and_note_the_thread)
+    dialog = UnlockDialog(Entitlements(), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.key_edit.setPlainText(issue_dev_key("Ada Lovelace") + "\n" + "A" * 200_000)
+    # Said before the event loop runs again: the text was never decoded.
+    assert dialog.status_label.text() == lic.KeyTooLong.message
+    assert dialog.status_label.property("tone") == "error"
+    assert not dialog.checking and not dialog.activate_button.isEnabled()
+    assert checked_on == []
+
+    QGuiApplication.clipboard().setText("> " + issue_dev_key("Ada Lovelace").replace("-", "\uff0d"))
+    dialog.key_edit.selectAll()
+    dialog.key_edit.paste()
+    assert dialog.checking  # not on the UI thread, inside paste()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)
+    assert dialog.status_label.text().startswith("Valid key for Ada Lovelace")
+    assert checked_on and threading.main_thread().name not in checked_on
