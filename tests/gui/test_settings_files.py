@@ -180,7 +180,8 @@ def test_the_licence_notice_survives_refreshes(qtbot, config_dir):
     win.status.set_notice("refresh", "")  # the refresh that clears its own notice
     with qtbot.waitSignal(win.refresh_applied, timeout=10000):
         win.loop.refresh_now()
-    assert "is damaged" in win.status.notice_label.text()
+    assert "is damaged" in win.status.notice_label.full_text()
+    assert win.status.notice_label.isVisibleTo(win)
     win.close()
     win.loop.stop()
 
