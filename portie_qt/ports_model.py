@@ -132,7 +132,7 @@ class PortTableModel(QAbstractTableModel):
         if role == _Align and column in (PORT, PID):
             return _RIGHT_ALIGNED
         if role == _ToolTip:
-            return _tooltip(endpoint)
+            return style.plain_tip(_tooltip(endpoint))
         if role == _EndpointRole:
             return endpoint
         if role == _NewRole:

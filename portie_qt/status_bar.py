@@ -35,7 +35,7 @@ class ElidedLabel(QLabel):
 
     def set_full_text(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text if ("\n" in text or len(text) > 60) else "")
+        self.setToolTip(style.plain_tip(text) if ("\n" in text or len(text) > 60) else "")
         self._elide()
 
     def resizeEvent(self, event) -> None:  # Qt override
