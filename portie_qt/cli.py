@@ -16,6 +16,7 @@ import sys
 
 from portie_qt import __version__
 from portie_qt.commands._common import EXIT_FAILURE, EXIT_USAGE, Parser, port_argument
+from portie_qt.core.text import plain
 
 # Sub-command name -> module in portie_qt.commands exposing add_arguments(parser), run(args).
 SUBCOMMANDS = {
@@ -70,12 +71,11 @@ def _main_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_subcommand(name: str, argv: list[str]) -> int:
+def _subcommand_parser(name: str) -> argparse.ArgumentParser:
     module = importlib.import_module(f"portie_qt.commands.{name}")
     parser = Parser(prog=f"portie {name}", description=SUBCOMMANDS[name])
     module.add_arguments(parser)
-    args = parser.parse_args(argv)
-    return module.run(args)
+    return parser
 
 
 def _trust_root_refusal() -> str:
@@ -117,7 +117,7 @@ class _UsageError(Exception):
 
 
 def _commands() -> list[str]:
-    return [*SUBCOMMANDS, "--list", "--json", "--listening", "--port", "--version",
+    return [*SUBCOMMANDS, "--list", "--json", "--listening", "--port", "--host", "--version",
             "--self-test", "--help"]  # fmt: skip
 
 
@@ -145,8 +145,7 @@ def nearest_command(word: str) -> str | None:
 
 def unknown_word_message(word: str, first: bool = True, listing: bool = False) -> str:
     """One sentence for a word Portie does not know, naming the nearest command."""
-    shown = word if len(word) <= 40 else word[:39] + "…"
-    shown = "".join(c if c.isprintable() else "?" for c in shown)
+    shown = plain(word if len(word) <= 40 else word[:39] + "…")
     nearest = nearest_command(word)
     what = f"'{shown}' is not a Portie command" if first else f"Unexpected '{shown}'"
     if nearest is not None:
@@ -155,7 +154,7 @@ def unknown_word_message(word: str, first: bool = True, listing: bool = False) -
         listed = ", ".join(SUBCOMMANDS) + " or --list"
         return f"{what}; the commands are {listed} (see 'portie --help')."
     if listing:
-        return f"{what}: --list takes only --json, --listening and --port N."
+        return f"{what}: --list takes only --host NAME, --json, --listening and --port N."
     return f"{what}: see 'portie --help' for what goes with what."
 
 
@@ -175,13 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _main(argv: list[str]) -> int:
-    refusal = _trust_root_refusal()
-    if refusal:
-        print(f"portie: {refusal}", file=sys.stderr)
-        return EXIT_FAILURE
+def parse_command_line(argv: list[str]) -> tuple[str, argparse.Namespace, list[str]]:
+    """(what to run: "list", "window" or a sub-command's name; its arguments; Qt's own
+    options for the window). Anything else ends in SystemExit(2) after one sentence on
+    stderr; nothing runs and no window opens."""
     if argv and argv[0] in SUBCOMMANDS:
-        return _run_subcommand(argv[0], argv[1:])
+        return argv[0], _subcommand_parser(argv[0]).parse_args(argv[1:]), []
     parser = _main_parser()
     try:
         own, qt_args = split_qt_options(argv)
@@ -192,15 +190,25 @@ def _main(argv: list[str]) -> int:
         # A mistyped sub-command or option never opens the window, nor is it ignored.
         first = bool(own) and rest[0] == own[0]
         print(f"portie: {unknown_word_message(rest[0], first, args.list)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise SystemExit(EXIT_USAGE)
     if args.list:
         if qt_args:
             parser.error(f"{qt_args[0]} is an option for the window; --list prints instead")
-        from portie_qt.commands import listing
-
-        return listing.run(args)
+        return "list", args, []
     if args.json or args.listening or args.port is not None or args.host is not None:
         parser.error("--json, --listening, --port and --host go with --list")
-    from portie_qt.app import run_gui  # Qt is loaded only for the window
+    return "window", args, qt_args
 
-    return run_gui(qt_args, self_test=args.self_test)
+
+def _main(argv: list[str]) -> int:
+    refusal = _trust_root_refusal()
+    if refusal:
+        print(f"portie: {refusal}", file=sys.stderr)
+        return EXIT_FAILURE
+    what, args, qt_args = parse_command_line(argv)
+    if what == "window":
+        from portie_qt.app import run_gui  # Qt is loaded only for the window
+
+        return run_gui(qt_args, self_test=args.self_test)
+    module = importlib.import_module(f"portie_qt.commands.{'listing' if what == 'list' else what}")
+    return module.run(args)

@@ -111,7 +111,10 @@ _NO_DISPLAY = {"QT_QPA_PLATFORM": None, "DISPLAY": None, "WAYLAND_DISPLAY": None
         (["frobnicate"], "the commands are license, scan, free or --list"),
         (["lisence", "status"], "did you mean 'portie license'?"),
         (["scna", "127.0.0.1", "--ports", "22"], "did you mean 'portie scan'?"),
-        (["--list", "extra", "words"], "--list takes only --json, --listening and --port N"),
+        (
+            ["--list", "extra", "words"],
+            "--list takes only --host NAME, --json, --listening and --port N",
+        ),
         (["--list", "--jsno"], "did you mean '--json'?"),
         (["--lsit"], "did you mean 'portie --list'?"),
     ],
