@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -94,10 +93,10 @@ class ChildListener:
         return self.proc.poll() is None
 
     def stop(self) -> None:
-        """Stop the child (by our own PID, SIGKILL) and reap it."""
+        """Stop the child (by our own PID: SIGKILL, TerminateProcess on Windows) and reap it."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
         if self.proc.stdout:

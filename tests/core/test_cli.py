@@ -137,6 +137,7 @@ def test_qt_options_still_reach_the_window():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.linux_only
 @pytest.mark.parametrize("args", [["--list", "--json"], ["--list"]])
 def test_a_reader_that_leaves_early_gets_a_quiet_stop(args):
     # `portie --list --json | head`: the read end is closed before Portie writes a byte.

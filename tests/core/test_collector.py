@@ -82,6 +82,7 @@ finally:
 """
 
 
+@pytest.mark.linux_only
 @pytest.mark.netns
 def test_known_port_gets_service_label():
     if os.geteuid() != 0:

@@ -53,6 +53,7 @@ def test_free_udp_port(licensed, spawn_listener):
     assert f"UDP port {child.port} is free now." in result.stdout
 
 
+@pytest.mark.linux_only
 def test_free_on_a_free_port_says_so(licensed):
     with reserved_port() as port:  # nobody else can start listening on it meanwhile
         result = portie("free", str(port), "--yes")

@@ -117,6 +117,7 @@ def test_activation_never_writes_through_planted_links(config_dir, tmp_path):
     assert lic.LicenseStore().load().license.serial == 0x1234ABCD
 
 
+@pytest.mark.linux_only
 def test_a_full_disk_leaves_the_old_key_and_no_temporary_file(tmp_path):
     if os.geteuid() != 0:
         pytest.fail("this test mounts a small file system: run the tests as root (CI does)")

@@ -20,6 +20,8 @@ from portie_qt.core.process_control import Result
 from portie_qt.core.system_processes import systemd_service
 from tests.listeners import wait_until
 
+pytestmark = pytest.mark.linux_only  # Xvfb, sshd, cgroups
+
 
 def _needs(program: str, package: str) -> str:
     sbin = f"/usr/sbin/{program}"

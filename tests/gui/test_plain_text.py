@@ -90,6 +90,7 @@ def hostile():
     proc.stdout.close()
 
 
+@pytest.mark.linux_only
 def test_a_hostile_process_is_plain_text_in_every_part_of_the_window(qtbot, window, hostile):
     pid, _port = hostile
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=pid)), timeout=10000)
@@ -133,6 +134,7 @@ def test_the_kill_prompt_shows_process_names_as_typed(qtbot):
     assert plain and NAME in text
 
 
+@pytest.mark.linux_only
 def test_watch_panel_tray_and_activity_log_show_names_as_typed(qtbot, config_dir, hostile):
     from portie_qt.activity_panel import ActivityPanel
     from portie_qt.core.activity_store import ActivityStore

@@ -215,6 +215,7 @@ def test_export_csv_and_json(qtbot, dialog, spawn_listener, refused_port, tmp_pa
     }
 
 
+@pytest.mark.linux_only
 @pytest.mark.netns
 def test_first_scan_of_another_host_shows_a_one_time_reminder(qtbot, dialog):
     """A non-local address gets the reminder once, without blocking the scan."""

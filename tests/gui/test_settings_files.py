@@ -17,6 +17,8 @@ from portie_qt.settings import open_settings, problems_of, read_str_list
 from tests.licensing import issue_dev_key
 from tests.portie_cli import REPO
 
+pytestmark = pytest.mark.linux_only  # POSIX modes, mount, chown
+
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)

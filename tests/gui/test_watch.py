@@ -125,6 +125,7 @@ def _status_cell(panel: WatchPanel, port: int) -> str:
     raise AssertionError(f"port {port} is not listed")
 
 
+@pytest.mark.linux_only
 def test_watched_port_shows_free_then_in_use_then_free(
     qtbot, make_controller, spawn_listener, port
 ):
@@ -191,6 +192,7 @@ def test_pins_persist_and_bad_input_gets_a_sentence(qtbot, make_controller, sett
     again.shutdown()
 
 
+@pytest.mark.linux_only
 def test_notifications_once_per_change_and_once_per_port_per_minute(
     qtbot, make_controller, spawn_listener, port
 ):
@@ -231,6 +233,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child.stop()
 
 
+@pytest.mark.linux_only
 def test_new_listener_in_registered_band_is_notified_and_logged(
     qtbot, make_controller, spawn_listener, settings, port
 ):
@@ -300,6 +303,7 @@ def test_first_snapshot_is_a_baseline_not_a_flood(qtbot, make_controller, spawn_
     assert sent == []
 
 
+@pytest.mark.linux_only
 def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_listener, port):
     tray = Tray()
     assert menu_texts(tray.menu) == [
@@ -367,6 +371,7 @@ def test_filter_searches_the_whole_stored_log(qtbot, make_controller):
     assert panel.placeholder.text() == "No events match this filter."
 
 
+@pytest.mark.linux_only
 def test_default_controller_opens_the_log_off_the_ui_thread(
     qtbot, make_controller, spawn_listener, port
 ):
@@ -385,6 +390,7 @@ def test_default_controller_opens_the_log_off_the_ui_thread(
     assert controller.notice == ""
 
 
+@pytest.mark.linux_only
 def test_a_reserved_port_is_this_tests_alone(port, spawn_listener):
     # Another program binding it (any address, either family, even with SO_REUSEADDR) and
     # another copy of this suite reserving it both fail; our children can listen on it.
