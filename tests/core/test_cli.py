@@ -108,7 +108,7 @@ _NO_DISPLAY = {"QT_QPA_PLATFORM": None, "DISPLAY": None, "WAYLAND_DISPLAY": None
 @pytest.mark.parametrize(
     ("words", "nearest"),
     [
-        (["frobnicate"], "the commands are license, scan, free or --list"),
+        (["frobnicate"], "is not a Portie command; the commands are license, scan, free"),
         (["lisence", "status"], "did you mean 'portie license'?"),
         (["scna", "127.0.0.1", "--ports", "22"], "did you mean 'portie scan'?"),
         (
