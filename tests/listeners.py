@@ -23,7 +23,7 @@ _CHILD = r"""
 import json, os, signal, socket, sys, time
 specs = json.loads(sys.argv[1])
 ignore_term = sys.argv[2] == "1"
-reuse_port = sys.argv[4] == "1"
+reuse_port = len(sys.argv) > 4 and sys.argv[4] == "1"  # (older callers pass three)
 if ignore_term:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 held, ports = [], []
