@@ -161,14 +161,14 @@ def test_bad_setting_values_are_reported_once_and_never_fatal(qtbot, config_dir)
     assert "portie.ini has values Portie cannot use (filter/listeningOnly, filter/text" in notice
     assert win.filters.edit.text() == ""
 
-    win.open_scan_dialog()  # reads recent_hosts and reminded_hosts: a default, not TypeError
+    win.dialogs.open_scan()  # reads recent_hosts and reminded_hosts: a default, not TypeError
     assert "scan/recent_hosts" in problems.keys
     assert read_str_list(win.settings, "scan/recent_hosts", 10) == []
     count = len(problems.keys)
     for _ in range(3):  # the same bad value read again is not reported again
         read_str_list(win.settings, "scan/recent_hosts", 10)
     assert len(problems.keys) == count == len(set(problems.keys))
-    win.scan_dialog.close()
+    win.dialogs.scan.close()
     win.close()
 
 
