@@ -88,8 +88,6 @@ class WindowLayout(QObject):
         self._empty = empty
         self._size_docks()
 
-
-
     def _size_docks(self) -> None:
         if not self.docks:
             return
