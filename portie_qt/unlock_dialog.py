@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -35,7 +35,9 @@ from portie_qt.core.license import (
     License,
     LicenseError,
     MistypedKey,
+    key_shape,
     looks_incomplete,
+    purchase_url,
     verify,
 )
 from portie_qt.entitlements import Entitlements
@@ -64,7 +66,7 @@ def check_key(text: str) -> KeyCheck:
         return KeyCheck(text, None, EmptyKey.message, "hint")
     except MistypedKey as exc:
         if looks_incomplete(text):
-            return KeyCheck(text, None, "Keep going: that is not the whole key yet.", "hint")
+            return KeyCheck(text, None, key_shape(), "hint")
         return KeyCheck(text, None, str(exc), "error")
     except LicenseError as exc:
         return KeyCheck(text, None, str(exc), "error")
@@ -98,6 +100,8 @@ class UnlockDialog(QDialog):
         self.status_label = child(self.form, QLabel, "statusLabel")
         self.activate_button = child(self.form, QPushButton, "activateButton")
         self.close_button = child(self.form, QPushButton, "closeButton")
+        self.buy_button = child(self.form, QPushButton, "buyButton")
+        self.buy_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(purchase_url())))
         self.feature_label.setStyleSheet(style.current().banner_css())
         # Names and e-mail addresses come from the key: shown as typed, never as markup.
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)

@@ -257,6 +257,31 @@ def _key_characters(text: str) -> str:
     return chars.removeprefix(PRODUCT)
 
 
+# Where the Buy button leads. A release build names the shop's page (packaging/build.py
+# --purchase-url writes it into _build_info.py); a development build opens this one.
+DEV_PURCHASE_URL = "https://portie.app/buy"
+
+
+def purchase_url() -> str:
+    """The purchase page of this build."""
+    try:
+        from portie_qt import _build_info  # written by packaging/build.py
+    except ImportError:
+        return DEV_PURCHASE_URL
+    url = getattr(_build_info, "PURCHASE_URL", "")
+    return url if isinstance(url, str) and url.startswith("https://") else DEV_PURCHASE_URL
+
+
+def key_shape() -> str:
+    """What a whole key looks like, for someone who pasted part of one."""
+    groups = -(-MIN_KEY_CHARS // _GROUP)
+    return (
+        f"That is only the start of a key: a whole key is PORTIE- and then about {groups} "
+        "groups of five letters and digits (PORTIE-A1B2C-…), usually over several lines "
+        "of your purchase email. Paste all of it."
+    )
+
+
 def looks_incomplete(text: str) -> bool:
     """True while pasted or typed text is still shorter than the shortest possible key."""
     try:

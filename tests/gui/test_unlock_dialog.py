@@ -121,7 +121,7 @@ def test_activation_elsewhere_unlocks_the_open_dialog_and_actions(qtbot, window,
     ("text", "tone", "message"),
     [
         ("", "hint", "Paste the license key from your Portie purchase email."),
-        ("PORTIE-A1A03-Q0H", "hint", "Keep going: that is not the whole key yet."),
+        ("PORTIE-A1A03-Q0H", "hint", lic.key_shape()),
         ("typo", "error", lic.MistypedKey.message),
         ("forged", "error", lic.NotGenuine.message),
         ("acme", "error", lic.WrongProduct.message),
@@ -235,3 +235,33 @@ def test_pasting_a_huge_text_is_refused_at_once_and_keys_are_checked_off_the_ui_
     qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)
     assert dialog.status_label.text().startswith("Valid key for Ada Lovelace")
     assert checked_on and threading.main_thread().name not in checked_on
+
+
+def test_buy_opens_the_purchase_page_and_a_partial_key_says_what_a_key_looks_like(
+    qtbot, window
+):
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class Catcher(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.urls.append(url.toString())
+
+    catcher = Catcher()
+    QDesktopServices.setUrlHandler("https", catcher, "open")
+    try:
+        dialog = UnlockDialog(Entitlements(), window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        buy = dialog.findChild(QWidget, "buyButton")
+        assert buy is not None and buy.isVisible()
+        qtbot.mouseClick(buy, Qt.MouseButton.LeftButton)
+        assert catcher.urls == [lic.purchase_url()] and lic.purchase_url().startswith("https://")
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+    assert "PORTIE-" in lic.key_shape() and "groups of five" in lic.key_shape()
