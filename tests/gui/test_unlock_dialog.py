@@ -237,9 +237,7 @@ def test_pasting_a_huge_text_is_refused_at_once_and_keys_are_checked_off_the_ui_
     assert checked_on and threading.main_thread().name not in checked_on
 
 
-def test_buy_opens_the_purchase_page_and_a_partial_key_says_what_a_key_looks_like(
-    qtbot, window
-):
+def test_buy_opens_the_purchase_page_and_a_partial_key_says_what_a_key_looks_like(qtbot, window):
     from PySide6.QtCore import QObject, QUrl, Slot
     from PySide6.QtGui import QDesktopServices
 
