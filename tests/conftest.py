@@ -50,6 +50,22 @@ def spawn_listener():
 
 
 @pytest.fixture
+def start():
+    """Factory for test servers (``tests/servers.py``); each is stopped (by PID) after.
+    Returns what the factory returns (a server, or a server and more)."""
+    started: list = []
+
+    def run(factory, *args, **kwargs):
+        found = factory(*args, **kwargs)
+        started.append(found[0] if isinstance(found, tuple) else found)
+        return found
+
+    yield run
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
 def refused_port():
     """A port nobody can listen on while the test runs: held by a bound, non-listening socket."""
     holder = socket.socket()
