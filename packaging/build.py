@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--public-key", type=Path, metavar="PEM", help="with --release: the vendor's public key"
     )
+    parser.add_argument(
+        "--purchase-url",
+        default="",
+        metavar="URL",
+        help="the shop's page the Unlock dialog's Buy button opens (https://…)",
+    )
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="output folder")
     parser.add_argument("--work", type=Path, default=REPO / "build", help="scratch folder")
     parser.add_argument("--no-archive", action="store_true", help="skip the .tar.gz / .zip")
@@ -65,6 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--release needs --public-key VENDOR.pem (the vendor's license public key)")
     if args.public_key is not None and not args.release:
         parser.error("--public-key goes with --release")
+    if args.purchase_url and not args.purchase_url.startswith("https://"):
+        parser.error("--purchase-url must be an https:// address")
     return args
 
 
@@ -116,12 +124,13 @@ def read_release_key(pem_path: Path) -> str:
     return pem
 
 
-def write_build_info(package: Path, release: bool) -> None:
-    """Mark the staged package as a development or release build (read by core.trust)."""
+def write_build_info(package: Path, release: bool, purchase_url: str = "") -> None:
+    """Mark the staged package as a development or release build (read by core.trust),
+    with the shop's page for the Buy button (core.license.purchase_url)."""
     kind = "release" if release else "development"
     (package / "_build_info.py").write_text(
         '"""Written by packaging/build.py: what kind of build this bundle is."""\n\n'
-        f"RELEASE = {release!r}\nKIND = {kind!r}\n",
+        f"RELEASE = {release!r}\nKIND = {kind!r}\nPURCHASE_URL = {purchase_url!r}\n",
         encoding="utf-8",
     )
 
@@ -225,7 +234,7 @@ def build(args: argparse.Namespace) -> int:
         old.unlink()  # an archive left from an earlier build must not pass for this one
     stage = args.work / "stage"
     stage_sources(stage)
-    write_build_info(stage / "portie_qt", release=args.release)
+    write_build_info(stage / "portie_qt", release=args.release, purchase_url=args.purchase_url)
     if pem is not None:
         from portie_qt.core import trust
 

@@ -6,8 +6,9 @@
 # 1. `portie --version` names the package version;
 # 2. `portie --self-test` offscreen, then on a real X server (Xvfb, xcb): exit 0, rows > 0
 #    (the self-test itself fails when a .ui file, icon or data file is missing);
-# 3. `portie --list --json` parses and shows a listener this script starts; the window's
-#    scan worker (`portie --scan-worker`) starts from the bundle and answers in frames;
+# 3. `portie --list --json` parses and shows a listener this script starts, and stops
+#    quietly when its reader has gone (`| head`); the window's scan worker
+#    (`portie --scan-worker`) starts from the bundle and answers in frames;
 # 4. install.sh adds the menu entry, icons and command into a scratch home, and removes them;
 # 5. the .tar.gz download unpacks and runs; the sizes.
 # Everything runs from an empty temporary folder with PYTHONPATH unset, so nothing can
@@ -109,6 +110,17 @@ size = struct.unpack_from("<I", data)[0] if len(data) >= 4 else -1
 kind, text = marshal.loads(data[4 : 4 + size]) if size > 0 else ("nothing", "")
 print(f"ok   --scan-worker: {kind}: {text[:60]}…")
 sys.exit(0 if kind == "error" and "paid feature" in text else 1)
+EOF
+# A reader that leaves early (`portie --list --json | head`): a quiet stop, no traceback.
+python3 -I - "$exe" <<'EOF' || fail "--list --json into a closed pipe was not quiet"
+import os, subprocess, sys
+read_end, write_end = os.pipe()
+os.close(read_end)  # the reader has gone before Portie writes a byte
+done = subprocess.run([sys.argv[1], "--list", "--json"], stdout=write_end,
+                      stderr=subprocess.PIPE, text=True, timeout=60)
+os.close(write_end)
+print(f"ok   --list --json into a closed pipe: exit {done.returncode}, stderr {done.stderr!r}")
+sys.exit(0 if done.returncode == 141 and done.stderr == "" else 1)
 EOF
 kill "$listener_pid" && wait "$listener_pid" 2>/dev/null || true
 listener_pid=""

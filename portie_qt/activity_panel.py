@@ -101,7 +101,8 @@ class ActivityModel(QAbstractTableModel):
             return style.current().kind_dots.get(event.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(event.timestamp))
-            return f"{stamp} · {_KIND_TITLES.get(event.kind, event.kind)}\n{event.message}"
+            kind = _KIND_TITLES.get(event.kind, event.kind)
+            return style.plain_tip(f"{stamp} · {kind}\n{event.message}")
         if role == EventRole:
             return event
         return None
@@ -229,6 +230,7 @@ class ActivityPanel(QWidget):
         return self.model.events()
 
     def set_notice(self, text: str) -> None:
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)  # it may name a path
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 

@@ -66,10 +66,14 @@ def missing_resources() -> list[str]:
     return missing
 
 
-def no_display_reason(environ=os.environ, platform: str = sys.platform) -> str:
+def no_display_reason(
+    environ=os.environ, platform: str = sys.platform, qt_args: list[str] = ()
+) -> str:
     """Why a window cannot open here ('' when it can): Qt would abort with a core dump."""
     if platform != "linux" or environ.get("QT_QPA_PLATFORM"):
         return ""
+    if any(a.lstrip("-").partition("=")[0] == "platform" for a in qt_args):
+        return ""  # `-platform offscreen` and the like: Qt was told where to draw
     if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
         return ""
     return (
@@ -82,7 +86,7 @@ def no_display_reason(environ=os.environ, platform: str = sys.platform) -> str:
 def run_gui(qt_args: list[str], self_test: bool = False) -> int:
     """Open the window; with ``self_test``, report the first rows and exit."""
     started = _process_start()
-    reason = no_display_reason()
+    reason = no_display_reason(qt_args=qt_args)
     if reason:
         print(f"portie: {reason}", file=sys.stderr)
         return 1

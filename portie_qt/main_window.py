@@ -23,7 +23,7 @@ from portie_qt.host_selector import HostSelector
 from portie_qt.ports_view import PortsView
 from portie_qt.refresh_control import RefreshControl
 from portie_qt.refresh_worker import Refresh
-from portie_qt.settings import read_bool
+from portie_qt.settings import problems_of, read_bool
 from portie_qt.staged_build import StagedBuild, importing
 from portie_qt.status_bar import StatusBar
 from portie_qt.ui_loader import child, load_form
@@ -73,6 +73,7 @@ class MainWindow(LaterParts, QMainWindow):
         self.ports.restore(settings)
         self._on_criteria_changed(self.filters.criteria)
         self.status.show_refreshed(None, False, self.loop.interval_ms)
+        self.status.follow_settings(problems_of(settings))
         self.status.set_notice("settings", settings_notice or self.layout_keeper.notice)
         self.later = StagedBuild([
             *importing("portie_qt.details_pane", "portie_qt.core.answer",

@@ -154,7 +154,7 @@ class PortTableModel(QAbstractTableModel):
         if role == _Sort:
             return self._shown[at].sort_keys[index.column()]
         if role == _ToolTip:
-            return tooltip_text(self._shown[at].endpoint)
+            return style.plain_tip(tooltip_text(self._shown[at].endpoint))
         return None  # CheckState, SizeHint, …: asked per cell per paint, never answered
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from shiboken6 import Shiboken
 
@@ -187,6 +187,7 @@ class ProcessActions(QObject):
         box.setObjectName("confirmKill")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Process still running")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the messages name processes
         box.setText("\n".join(o.message for o in stuck))
         box.setInformativeText(
             "Kill stops it at once, without letting it save its work or clean up."

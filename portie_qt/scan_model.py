@@ -294,7 +294,7 @@ class ScanResultsModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and result.state != OPEN:
             return style.current().muted_brush
         if role == Qt.ItemDataRole.ToolTipRole and column == BANNER and result.banner:
-            return result.banner
+            return style.plain_tip(result.banner)
         return None
 
     @staticmethod

@@ -35,7 +35,7 @@ class ElidedLabel(QLabel):
 
     def set_full_text(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text if ("\n" in text or len(text) > 60) else "")
+        self.setToolTip(style.plain_tip(text) if ("\n" in text or len(text) > 60) else "")
         self._elide()
 
     def resizeEvent(self, event) -> None:  # Qt override
@@ -101,6 +101,12 @@ class StatusBar(QStatusBar):
         if text:
             self._notices[source] = text
         self._show_newest_notice()
+
+    def follow_settings(self, problems) -> None:
+        """Show what `settings.SettingsProblems` finds, now and whenever it finds more."""
+        problems.changed.connect(lambda text: self.set_notice("settings values", text))
+        if problems.notice():
+            self.set_notice("settings values", problems.notice())
 
     def notice(self) -> str:
         """The notice shown now ('' when none)."""

@@ -9,6 +9,7 @@ name, LISTEN is also bold, a watched port's dot also has its words.
 from __future__ import annotations
 
 import functools
+import html
 import sys
 
 from PySide6.QtCore import QRectF, Qt
@@ -306,3 +307,20 @@ def lock_icon() -> QIcon:
         return QIcon(str(resource_path(LOCK_ICON)))
     except ResourceError:
         return QIcon()  # a build without the icon still shows the tooltip and property
+
+
+def plain_tip(text: str) -> str:
+    """``text`` as a tooltip that shows exactly these characters.
+
+    Qt guesses rich text from a tag anywhere in a tooltip's first line, so a process named
+    ``<b>x`` or a command line with ``<img …>`` would be rendered: every tooltip that can
+    hold a name, command line, banner or path goes through here (escaped, lines kept).
+    """
+    if not text:
+        return ""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+
+
+def menu_text(text: str) -> str:
+    """``text`` for a menu entry: a "&" is shown, not taken as a keyboard mnemonic."""
+    return text.replace("&", "&&")

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from portie_qt import style
 from portie_qt.core.activity import LISTEN_STARTED, OWNER_CHANGED, Event, WatchStatus
 from portie_qt.style import app_icon
 
@@ -90,7 +91,7 @@ class Tray(QObject):
         lines = lines[:RECENT_LISTENERS]
         for event in lines:
             stamp = time.strftime("%H:%M", time.localtime(event.timestamp))
-            action = self.recent_menu.addAction(f"{stamp}  {event.message}")
+            action = self.recent_menu.addAction(style.menu_text(f"{stamp}  {event.message}"))
             action.triggered.connect(self.show_requested)
         if not lines:
             self.recent_menu.addAction("Nothing new since Portie started").setEnabled(False)
@@ -99,7 +100,7 @@ class Tray(QObject):
         """Fill "Watched ports" with one line per pinned port: ``3000 — free``."""
         self.watched_menu.clear()
         for port in sorted(statuses):
-            action = self.watched_menu.addAction(f"{port} — {statuses[port].text}")
+            action = self.watched_menu.addAction(style.menu_text(f"{port} — {statuses[port].text}"))
             action.triggered.connect(self.show_requested)
         if not statuses:
             self.watched_menu.addAction("No watched ports").setEnabled(False)

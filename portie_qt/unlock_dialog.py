@@ -1,16 +1,19 @@
 """Help → Unlock Portie…: what the unlock adds, the price, and where the key goes.
 
 The form lives in ``ui/unlock_dialog.ui``. The key is checked as the user types or
-pastes, with the same sentences the terminal prints; activating or removing goes
-through ``Entitlements`` so paid actions turn on or off at once, without a restart.
+pastes, with the same sentences the terminal prints: off the UI thread, once typing
+pauses, and text far longer than a key is refused at once without being read. Activating
+or removing goes through ``Entitlements`` so paid actions turn on or off at once,
+without a restart.
 """
 
 from __future__ import annotations
 
 import html
+from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
-from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -25,16 +28,48 @@ from portie_qt import style
 from portie_qt.core.license import (
     FEATURE_DETAILS,
     FEATURES,
+    MAX_KEY_TEXT,
     PRICE,
     EmptyKey,
+    KeyTooLong,
+    License,
     LicenseError,
     MistypedKey,
+    key_shape,
     looks_incomplete,
+    purchase_url,
     verify,
 )
 from portie_qt.entitlements import Entitlements
+from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.style import lock_icon
 from portie_qt.ui_loader import child, embed_form
+
+# Typing pauses this long before the key is checked.
+CHECK_DELAY_MS = 150
+
+
+class KeyCheck(NamedTuple):
+    """What checking one text found: the License, or the sentence and tone to show."""
+
+    text: str
+    license: License | None
+    message: str
+    tone: str
+
+
+def check_key(text: str) -> KeyCheck:
+    """Verify pasted or typed text (runs off the UI thread)."""
+    try:
+        return KeyCheck(text, verify(text), "", "ok")
+    except EmptyKey:
+        return KeyCheck(text, None, EmptyKey.message, "hint")
+    except MistypedKey as exc:
+        if looks_incomplete(text):
+            return KeyCheck(text, None, key_shape(), "hint")
+        return KeyCheck(text, None, str(exc), "error")
+    except LicenseError as exc:
+        return KeyCheck(text, None, str(exc), "error")
 
 
 class UnlockDialog(QDialog):
@@ -65,10 +100,16 @@ class UnlockDialog(QDialog):
         self.status_label = child(self.form, QLabel, "statusLabel")
         self.activate_button = child(self.form, QPushButton, "activateButton")
         self.close_button = child(self.form, QPushButton, "closeButton")
+        self.buy_button = child(self.form, QPushButton, "buyButton")
+        self.buy_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(purchase_url())))
         self.feature_label.setStyleSheet(style.current().banner_css())
         # Names and e-mail addresses come from the key: shown as typed, never as markup.
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+
+        self._check_timer = QTimer(self, singleShot=True, interval=CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self._on_check_timer_timeout)
+        self._pending: str | None = None  # the text a check is running for
 
         # Fixed-width so the key can be compared with the email character by character.
         self.key_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -154,23 +195,39 @@ class UnlockDialog(QDialog):
 
     # --- validation ------------------------------------------------------------------
 
+    @property
+    def checking(self) -> bool:
+        """True while the text in the box has not been checked yet."""
+        return self._check_timer.isActive() or self._pending is not None
+
     def _validate(self) -> None:
         """Check the key as typed; enable Activate only for a key that would be accepted."""
         text = self.key_edit.toPlainText()
         self.activate_button.setEnabled(False)
-        try:
-            license_ = verify(text)
-        except EmptyKey:
-            self._set_status("Paste the license key from your Portie purchase email.")
-            return
-        except MistypedKey as exc:
-            if looks_incomplete(text):
-                self._set_status("Keep going: that is not the whole key yet.")
-            else:
-                self._set_status(str(exc), "error")
-            return
-        except LicenseError as exc:
-            self._set_status(str(exc), "error")
+        self._pending = None  # a check still running is for older text: ignored
+        if len(text) > MAX_KEY_TEXT:  # said at once, without reading it
+            self._check_timer.stop()
+            self._set_status(KeyTooLong.message, "error")
+        elif not text.strip():
+            self._check_timer.stop()
+            self._set_status(EmptyKey.message)
+        else:
+            self._check_timer.start()
+
+    @Slot()
+    def _on_check_timer_timeout(self) -> None:
+        self._pending = self.key_edit.toPlainText()
+        job = run_in_pool(background_pool(), check_key, self._pending)
+        job.finished.connect(self._on_key_checked)
+
+    @Slot(object)
+    def _on_key_checked(self, result: KeyCheck) -> None:
+        if result.text != self._pending:
+            return  # the box changed meanwhile; its own check is on the way
+        self._pending = None
+        license_ = result.license
+        if license_ is None:
+            self._set_status(result.message, result.tone)
             return
         current = self._entitlements.license
         if current is not None and current.key_text == license_.key_text:
@@ -187,6 +244,8 @@ class UnlockDialog(QDialog):
 
     @Slot()
     def _on_activate_button_clicked(self) -> None:
+        self._check_timer.stop()
+        self._pending = None
         try:
             license_ = self._entitlements.activate(self.key_edit.toPlainText())
         except LicenseError as exc:
@@ -220,8 +279,14 @@ class UnlockDialog(QDialog):
             )
             return
         if previous is not None:
-            # Keep the key at hand so a mistaken click is undone by pressing Activate.
+            # Keep the key at hand so a mistaken click is undone by pressing Activate (it
+            # was verified when it was activated: no need to check it again).
+            self.key_edit.blockSignals(True)
             self.key_edit.setPlainText(previous.key_text)
+            self.key_edit.blockSignals(False)
+            self._check_timer.stop()
+            self._pending = None
+            self.activate_button.setEnabled(True)
         self._set_status(
             "License removed: paid features are locked again."
             + (" Your key is still in the box if you change your mind." if previous else ""),

@@ -30,7 +30,7 @@ from portie_qt.core.activity import (
 from portie_qt.core.activity_store import LISTENER_KINDS, ActivityStore
 from portie_qt.core.endpoints import Diff, Snapshot, diff
 from portie_qt.jobs import run_in_pool, serial_pool
-from portie_qt.settings import read_str
+from portie_qt.settings import read_str, read_str_list
 from portie_qt.tray import RECENT_LISTENERS, Notifier, Tray
 from portie_qt.watch_panel import WatchPanel
 
@@ -67,7 +67,7 @@ class WatchController(QObject):
         super().__init__(parent)
         self._settings = settings
         self._history_rows = history_rows
-        self.watched = WatchList.from_text(settings.value(PORTS_KEY))
+        self.watched = WatchList.from_text(",".join(read_str_list(settings, PORTS_KEY, 1000)))
         stored_mode = read_str(settings, NOTIFY_KEY, NotifyMode.BANDS.value)
         known = {each.value for each in NotifyMode}
         mode = NotifyMode(stored_mode if stored_mode in known else NotifyMode.BANDS.value)

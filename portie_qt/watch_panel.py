@@ -105,7 +105,8 @@ class WatchPanel(QWidget):
         self._sync_buttons()
 
     def show_error(self, text: str) -> None:
-        """A sentence about the last request ('' hides it)."""
+        """A sentence about the last request ('' hides it); it quotes what was typed."""
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
         if not text:
@@ -139,7 +140,7 @@ class WatchPanel(QWidget):
             icon, tip = look.free_dot, f"Nothing listens on port {port}"
         item.setText(self.STATUS, self._watched.status_text(port))
         item.setIcon(self.STATUS, icon)
-        item.setToolTip(self.STATUS, tip)
+        item.setToolTip(self.STATUS, style.plain_tip(tip))
 
     # --- requests ----------------------------------------------------------------------
 

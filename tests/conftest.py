@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 
 # Before anything imports Qt: tests run on machines with no display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -11,6 +12,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from tests.listeners import ChildListener
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``linux_only`` are skipped on macOS and Windows, and only there: on
+    Linux every test runs, and a missing tool or privilege is a failure, never a skip."""
+    if sys.platform.startswith("linux"):
+        return
+    skip = pytest.mark.skip(reason=f"Linux only; this is {sys.platform}")
+    for item in items:
+        if item.get_closest_marker("linux_only") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +47,22 @@ def spawn_listener():
     yield start
     for child in started:
         child.stop()
+
+
+@pytest.fixture
+def start():
+    """Factory for test servers (``tests/servers.py``); each is stopped (by PID) after.
+    Returns what the factory returns (a server, or a server and more)."""
+    started: list = []
+
+    def run(factory, *args, **kwargs):
+        found = factory(*args, **kwargs)
+        started.append(found[0] if isinstance(found, tuple) else found)
+        return found
+
+    yield run
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -9,16 +9,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
+import random
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _CHILD = r"""
 import json, os, signal, socket, sys, time
 specs = json.loads(sys.argv[1])
 ignore_term = sys.argv[2] == "1"
+reuse_port = len(sys.argv) > 4 and sys.argv[4] == "1"  # (older callers pass three)
 if ignore_term:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 held, ports = [], []
@@ -27,6 +32,8 @@ for proto, host, port in specs:
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(family, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # joins a port held by reserved_port() in the test process
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind((host, port))
     if proto == "tcp":
         s.listen(16)
@@ -61,15 +68,18 @@ class ChildListener:
         lifetime: float = 300.0,
         name: str | None = None,
         prefix: list[str] | None = None,
+        reuse_port: bool = False,
     ) -> ChildListener:
         """Start a child; ``specs`` are ``(proto, host, port)`` with port 0 for any free one.
 
         ``prefix`` runs it through another command that ends by exec'ing it (``ip netns
         exec NS``, to hold the sockets in a network namespace), so its PID stays the same.
+        ``reuse_port`` lets it listen on a port the test holds with `reserved_port`.
         """
         specs = specs or [("tcp", "127.0.0.1", 0)]
         argv = [*(prefix or []), sys.executable, "-c", _CHILD, json.dumps(specs),
-                "1" if ignore_sigterm else "0", str(lifetime)]  # fmt: skip
+                "1" if ignore_sigterm else "0", str(lifetime),
+                "1" if reuse_port else "0"]  # fmt: skip
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         line = proc.stdout.readline()
         if not line:
@@ -83,10 +93,10 @@ class ChildListener:
         return self.proc.poll() is None
 
     def stop(self) -> None:
-        """Stop the child (by our own PID, SIGKILL) and reap it."""
+        """Stop the child (by our own PID: SIGKILL, TerminateProcess on Windows) and reap it."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
         if self.proc.stdout:
@@ -101,3 +111,52 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+@contextlib.contextmanager
+def reserved_port(low: int = 24_000, high: int = 24_400) -> Iterator[int]:
+    """A TCP port in [low, high) that only this test's children can listen on.
+
+    For tests that need a port of a given band, free first and in use later, whatever
+    else runs on the machine. The port is held for the whole block by bound, never
+    listening sockets (invisible to a collector) on 0.0.0.0 and [::] with SO_REUSEPORT:
+    any other program's bind fails, while children started with ``reuse_port=True`` can
+    listen on it, one after another, with no moment where it is up for grabs. A lock
+    file per port keeps other copies of the test suite (same user, also SO_REUSEPORT)
+    off it too.
+    """
+    import fcntl  # POSIX only, like SO_REUSEPORT; conftest imports this module everywhere
+
+    locks = Path(tempfile.gettempdir()) / "portie-test-ports"
+    locks.mkdir(mode=0o1777, exist_ok=True)
+    candidates = list(range(low, high))
+    random.shuffle(candidates)  # concurrent suites rarely even try the same port
+    for port in candidates:  # bounded
+        lock = os.open(locks / f"{port}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue
+        held = []
+        try:
+            for family, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                s = socket.socket(family, socket.SOCK_STREAM)
+                held.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((host, port))
+        except OSError:
+            for s in held:
+                s.close()
+            os.close(lock)
+            continue
+        try:
+            yield port
+        finally:
+            for s in held:
+                s.close()
+            os.close(lock)
+        return
+    raise RuntimeError(f"no TCP port in {low}–{high - 1} could be reserved")

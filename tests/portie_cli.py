@@ -16,10 +16,17 @@ def run_portie(
     timeout: float = 120,
     config_dir: Path | None = None,
     cwd: Path = REPO,
+    env: dict[str, str | None] | None = None,
 ) -> subprocess.CompletedProcess:
     """``python -m portie_qt ARGS`` as a fresh process, with the current PORTIE_CONFIG_DIR
-    (or ``config_dir``), from the repo (or ``cwd``)."""
-    env = os.environ.copy()
+    (or ``config_dir``), from the repo (or ``cwd``); ``env`` sets (or, with None, unsets)
+    variables on top of this process's environment."""
+    changes, env = env or {}, os.environ.copy()
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     if config_dir is not None:
         env["PORTIE_CONFIG_DIR"] = str(config_dir)
     return subprocess.run(

@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Sequence
 
 from portie_qt.core.ports import PortError, parse_port
+from portie_qt.core.text import plain
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -19,6 +20,8 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit 2, never a usage dump."""
 
     def error(self, message: str):
+        # argparse quotes what was typed: never let it bring control characters along.
+        message = plain(message)
         self.exit(EXIT_USAGE, f"portie: {message}\nTry 'portie --help'.\n")
 
 

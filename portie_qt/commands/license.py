@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from portie_qt.commands._common import EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from portie_qt.core.license import FEATURES, PRICE, LicenseError, LicenseStore
+from portie_qt.core.license import FEATURES, MAX_KEY_TEXT, PRICE, LicenseError, LicenseStore
 from portie_qt.core.trust import TrustRootError, check_trust_root
 
 
@@ -34,7 +34,8 @@ def _unlocked_features() -> str:
 
 def _activate(store: LicenseStore, words: list[str]) -> int:
     # An unquoted key pasted with spaces arrives as several words; join them back.
-    text = sys.stdin.read() if words == ["-"] else " ".join(words)
+    # Standard input is read only up to what a key can be: a huge file is refused at once.
+    text = sys.stdin.read(MAX_KEY_TEXT + 1) if words == ["-"] else " ".join(words)
     try:
         license_ = store.save(text)
     except LicenseError as exc:

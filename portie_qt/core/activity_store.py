@@ -28,6 +28,12 @@ from portie_qt.core.activity import (
     OWNER_CHANGED,
     Event,
 )
+from portie_qt.core.files import (
+    ensure_private_dir,
+    prepare_private_file,
+    private_dir_problem,
+    set_aside,
+)
 from portie_qt.core.paths import config_dir
 
 FILE_NAME = "activity.sqlite3"
@@ -108,9 +114,16 @@ class ActivityStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ensure_private_dir(self.path.parent)
         except OSError as exc:
             return self._in_memory(f"its folder cannot be created: {exc.strerror or exc}")
+        problem = private_dir_problem(self.path.parent)
+        if problem:
+            return self._in_memory(problem)
+        try:
+            self._prepare_files()
+        except OSError as exc:
+            return self._in_memory(exc.strerror or str(exc))
         try:
             return self._connect(str(self.path))
         except sqlite3.OperationalError as exc:
@@ -121,6 +134,7 @@ class ActivityStore:
             aside = self._set_aside()
             if aside is not None:
                 try:
+                    prepare_private_file(self.path)
                     conn = self._connect(str(self.path))
                 except (sqlite3.Error, OSError):
                     pass
@@ -135,6 +149,16 @@ class ActivityStore:
             reason = getattr(exc, "strerror", None) or str(exc)
         return self._in_memory(reason)
 
+    def _prepare_files(self) -> None:
+        """The log and its companions: regular files of ours, 0600 (SQLite opens them
+        through links and creates the companions with the main file's mode)."""
+        moved = [prepare_private_file(self.path)]
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = self.path.with_name(self.path.name + suffix)
+            if os.path.lexists(companion):
+                moved.append(prepare_private_file(companion))
+        self.notice = " ".join(m for m in moved if m)
+
     def _in_memory(self, reason: str) -> sqlite3.Connection:
         self.notice = (
             f"The activity log cannot be saved to {self.path} ({reason}); "
@@ -144,9 +168,8 @@ class ActivityStore:
 
     def _set_aside(self) -> Path | None:
         """Rename the damaged file (and its WAL companions) out of the way."""
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(self.clock())}")
         try:
-            os.replace(self.path, aside)
+            aside = set_aside(self.path, "corrupt")
         except OSError:
             return None
         for suffix in ("-wal", "-shm", "-journal"):

@@ -22,6 +22,7 @@ import functools
 import re
 import secrets
 import struct
+import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,7 +75,13 @@ _DECODE = {c: i for i, c in enumerate(_ALPHABET)} | {"I": 1, "L": 1, "O": 0}
 _GROUP = 5
 # Header, three one-byte texts with their lengths, signature, checksum; in characters.
 MIN_KEY_CHARS = -(-(_HEADER.size + 6 + _SIGNATURE_BYTES + _CRC_BYTES) * 8 // 5)
-_ARMOR_LINE = re.compile(r"^\s*-{3,}\s*(BEGIN|END)\s+(.*?)\s*-{3,}\s*$", re.IGNORECASE)
+# Pasted text longer than this is refused at once: a key is about 750 characters, and an
+# email around it fits many times over. Everything below is linear in the text's length.
+MAX_KEY_TEXT = 20_000
+# "> " quoting from a forwarded or replied-to email, however deep.
+_QUOTING = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+# Dashes from other sources ("‐", "–", "－", "﹣") count as grouping dashes too.
+_DASHES = re.compile(r"[-\u2010-\u2015\u2043\u2212\ufe58\ufe63\uff0d]+")
 
 
 class LicenseError(ValueError):
@@ -88,6 +95,12 @@ class LicenseError(ValueError):
 
 class EmptyKey(LicenseError):
     message = "Paste the license key from your Portie purchase email."
+
+
+class KeyTooLong(LicenseError):
+    message = (
+        "This is far longer than a license key; paste only the key from your Portie purchase email."
+    )
 
 
 class MistypedKey(LicenseError):
@@ -160,14 +173,19 @@ def _b32encode(data: bytes) -> str:
 
 
 def _b32decode(chars: str) -> bytes:
-    bits = 0
+    """Bytes from key characters, 5 bits each; linear in the length (no big integer)."""
+    out = bytearray()
+    acc = bits = 0
     for c in chars:
-        bits = (bits << 5) | _DECODE[c]
-    nbytes, pad = divmod(len(chars) * 5, 8)
-    if pad >= 5 or bits & ((1 << pad) - 1):
+        acc = ((acc << 5) | _DECODE[c]) & 0x1FFF  # at most 12 bits are ever pending
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 0xFF)
+    if bits >= 5 or acc & ((1 << bits) - 1):
         # A whole spare character, or non-zero padding: never produced by the encoder.
         raise MistypedKey
-    return (bits >> pad).to_bytes(nbytes, "big")
+    return bytes(out)
 
 
 def format_key(data: bytes) -> str:
@@ -189,28 +207,50 @@ def armor(key_text: str, groups_per_line: int = 6) -> str:
     )
 
 
-def _key_characters(text: str) -> str:
-    """The key's base32 characters from pasted text (wrapper, prefix and spacing removed).
+def _armor_line(line: str) -> tuple[str, list[str]] | None:
+    """("BEGIN" or "END", the label's words) for a ``-----BEGIN PORTIE LICENSE-----`` line."""
+    stripped = line.strip()
+    if len(stripped) > 200 or not (stripped.startswith("---") and stripped.endswith("---")):
+        return None
+    words = stripped.strip("-").upper().split()
+    if not words or words[0] not in ("BEGIN", "END") or len(words) < 2:
+        return None
+    return words[0], words[1:]
 
-    Raises EmptyKey or WrongProduct; the characters are not checked yet.
+
+def _plain(text: str) -> str:
+    """Pasted text as typed: compatibility forms folded (fullwidth letters and hyphens,
+    no-break spaces) and invisible characters dropped (a byte-order mark, soft hyphens,
+    zero-width spaces and joiners, word joiners)."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+
+
+def _key_characters(text: str) -> str:
+    """The key's base32 characters from pasted text (wrapper, prefix, quoting and
+    spacing removed).
+
+    Raises EmptyKey, KeyTooLong or WrongProduct; the characters are not checked yet.
     """
+    if len(text) > MAX_KEY_TEXT:
+        raise KeyTooLong
     kept: list[str] = []
     armored = False
-    for line in text.splitlines():
-        match = _ARMOR_LINE.match(line)
-        if not match:
+    for line in _plain(text).splitlines():
+        line = _QUOTING.sub("", line, count=1)
+        armor = _armor_line(line)
+        if armor is None:
             kept.append(line)
             continue
-        label = match.group(2).upper().split()
-        if label and label[0] != PRODUCT:
+        kind, label = armor
+        if label[0] != PRODUCT:
             raise WrongProduct
-        if match.group(1).upper() == "BEGIN":
+        if kind == "BEGIN":
             kept, armored = [], True  # drop the email's greeting above the block
         elif armored:
             break  # and its signature below it
-    compact = re.sub(r"[\s\u00a0\u200b]+", "", "".join(kept)).upper()
-    # Dashes from other sources ("‐", "–") count as grouping dashes too.
-    compact = re.sub(r"[-\u2010\u2011\u2012\u2013\u2014\u2212]+", "-", compact).strip("-")
+    compact = re.sub(r"\s+", "", "".join(kept)).upper()
+    compact = _DASHES.sub("-", compact).strip("-")
     if not compact:
         raise EmptyKey
     first = compact.split("-", 1)[0]
@@ -219,6 +259,31 @@ def _key_characters(text: str) -> str:
     chars = compact.replace("-", "")
     # The encoded magic "PT" always starts with "A", so a glued-on prefix is unambiguous.
     return chars.removeprefix(PRODUCT)
+
+
+# Where the Buy button leads. A release build names the shop's page (packaging/build.py
+# --purchase-url writes it into _build_info.py); a development build opens this one.
+DEV_PURCHASE_URL = "https://portie.app/buy"
+
+
+def purchase_url() -> str:
+    """The purchase page of this build."""
+    try:
+        from portie_qt import _build_info  # written by packaging/build.py
+    except ImportError:
+        return DEV_PURCHASE_URL
+    url = getattr(_build_info, "PURCHASE_URL", "")
+    return url if isinstance(url, str) and url.startswith("https://") else DEV_PURCHASE_URL
+
+
+def key_shape() -> str:
+    """What a whole key looks like, for someone who pasted part of one."""
+    groups = -(-MIN_KEY_CHARS // _GROUP)
+    return (
+        f"That is only the start of a key: a whole key is PORTIE- and then about {groups} "
+        "groups of five letters and digits (PORTIE-A1B2C-…), usually over several lines "
+        "of your purchase email. Paste all of it."
+    )
 
 
 def looks_incomplete(text: str) -> bool:
@@ -412,14 +477,15 @@ class LicenseStore:
     def load(self, trusted_keys: Mapping[int, Ed25519PublicKey] | None = None) -> LicenseState:
         """The current state; a missing file is plainly locked, a damaged one adds a notice."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with self.path.open(encoding="utf-8") as handle:
+                text = handle.read(MAX_KEY_TEXT + 1)  # a huge file is refused, not parsed
         except FileNotFoundError:
             return LicenseState()
         except (OSError, UnicodeDecodeError):
             return LicenseState(notice=self._notice("is unreadable"))
         try:
             return LicenseState(license=verify(text, trusted_keys))
-        except (EmptyKey, MistypedKey):
+        except (EmptyKey, MistypedKey, KeyTooLong):
             return LicenseState(notice=self._notice("is damaged"))
         except trust.TrustRootError as exc:
             return LicenseState(notice=str(exc))  # a misbuilt release: locked, never a crash

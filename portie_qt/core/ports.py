@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from portie_qt.core.text import plain
+
 PORT_MIN = 0
 PORT_MAX = 65535
 # ASCII digits only: int() and str.isdigit() also take other scripts' digits ("٣" is 3)
@@ -29,6 +31,8 @@ def parse_port(text: str) -> int:
         raise PortError("No port given: type a number from 0 to 65535, for example 3000.")
     if not _DIGITS.fullmatch(stripped):
         shown = stripped if len(stripped) <= 20 else stripped[:19] + "…"
+        # Quoted back as typed, but never a control character (a terminal would obey it).
+        shown = plain(shown)
         raise PortError(f"'{shown}' is not a port number: use digits 0–65535, e.g. 5432.")
     value = int(stripped)
     if value > PORT_MAX:

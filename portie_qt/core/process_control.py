@@ -30,6 +30,7 @@ import psutil
 from portie_qt.core.containers import engine_process
 from portie_qt.core.platform import WINDOWS, WINDOWS_SYSTEM_PIDS, elevation, user_name
 from portie_qt.core.ports import address_text
+from portie_qt.core.system_processes import system_refusal
 
 # Start times read twice from the same kernel field are equal; the slack only absorbs
 # float rounding, far below the time a PID needs to wrap around and be reused.
@@ -388,6 +389,9 @@ def _probe(target: Target, force: bool) -> tuple[psutil.Process, Target] | Outco
             f"{target.title} is a Linux kernel thread; it cannot be stopped by a signal, "
             "so Portie did not try.",
         )
+    system = system_refusal(proc, target.title)  # init, sessions, the display, sshd…
+    if system is not None:
+        return Outcome(target, Result.REFUSED, system)
     return proc, target
 
 

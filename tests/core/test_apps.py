@@ -8,6 +8,8 @@ import pytest
 from portie_qt.core import apps
 from portie_qt.core.apps import app_label
 
+pytestmark = pytest.mark.linux_only  # a private dockerd and sshd
+
 NODE = "/usr/bin/node"
 PY = "/usr/bin/python3"
 BIN = "/home/ada/web-app/node_modules/.bin"

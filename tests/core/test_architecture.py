@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "portie_qt"
 MAX_LINES = 600
@@ -131,3 +133,28 @@ def test_the_readme_module_map_matches_the_tree():
     tree -= {"portie_qt/__init__.py", "portie_qt/commands/__init__.py",
              "portie_qt/core/__init__.py"}  # fmt: skip
     assert mapped == tree
+
+
+class _Item:
+    """What the collection hook sees of a test: its markers."""
+
+    def __init__(self, *markers: str) -> None:
+        self.markers = [getattr(pytest.mark, m) for m in markers]
+
+    def get_closest_marker(self, name):
+        return next((m for m in self.markers if m.name == name), None)
+
+    def add_marker(self, marker) -> None:
+        self.markers.append(marker)
+
+
+@pytest.mark.parametrize(("platform", "skipped"), [("linux", False), ("darwin", True),
+                                                    ("win32", True)])  # fmt: skip
+def test_only_linux_only_tests_are_skipped_and_only_off_linux(monkeypatch, platform, skipped):
+    from tests import conftest
+
+    items = [_Item("linux_only"), _Item("netns"), _Item("xcb"), _Item()]
+    monkeypatch.setattr(conftest.sys, "platform", platform)
+    conftest.pytest_collection_modifyitems(None, items)
+    marked = [any(m.name == "skip" for m in item.markers) for item in items]
+    assert marked == [skipped, False, False, False]

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.netns import private_netns
 
-pytestmark = pytest.mark.netns
+pytestmark = [pytest.mark.netns, pytest.mark.linux_only]  # a network namespace
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
+
 from portie_qt import __version__
+from tests.portie_cli import REPO
 from tests.portie_cli import run_portie as portie
 
 
@@ -95,3 +99,54 @@ def test_release_build_with_the_development_key_refuses_to_run(tmp_path):
     assert done.returncode == 1
     assert "trusts the development license key" in done.stderr
     assert done.stdout == ""
+
+
+# No display at all: a command line that wrongly opened the window fails fast instead.
+_NO_DISPLAY = {"QT_QPA_PLATFORM": None, "DISPLAY": None, "WAYLAND_DISPLAY": None}
+
+
+@pytest.mark.parametrize(
+    ("words", "nearest"),
+    [
+        (["frobnicate"], "is not a Portie command; the commands are license, scan, free"),
+        (["lisence", "status"], "did you mean 'portie license'?"),
+        (["scna", "127.0.0.1", "--ports", "22"], "did you mean 'portie scan'?"),
+        (
+            ["--list", "extra", "words"],
+            "--list takes only --host NAME, --json, --listening and --port N",
+        ),
+        (["--list", "--jsno"], "did you mean '--json'?"),
+        (["--lsit"], "did you mean 'portie --list'?"),
+    ],
+)
+def test_unknown_words_get_one_line_with_the_nearest_command_and_exit_2(words, nearest):
+    done = portie(*words, env=_NO_DISPLAY, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("portie: ") and nearest in line
+
+
+def test_qt_options_still_reach_the_window():
+    # -platform tells Qt where to draw: no DISPLAY needed, and the window really opens.
+    done = portie("-platform", "offscreen", "-style", "fusion", "--self-test",
+                  env=_NO_DISPLAY, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rows=")
+    done = portie("--self-test", "-platform=offscreen", env=_NO_DISPLAY, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.linux_only
+@pytest.mark.parametrize("args", [["--list", "--json"], ["--list"]])
+def test_a_reader_that_leaves_early_gets_a_quiet_stop(args):
+    # `portie --list --json | head`: the read end is closed before Portie writes a byte.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "portie_qt", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, cwd=REPO)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored"
+    assert done.returncode == 141  # what a Unix tool stopped by SIGPIPE reports

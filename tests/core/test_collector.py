@@ -25,6 +25,7 @@ from portie_qt.core.endpoints import (
 )
 from portie_qt.core.ranges import Band
 from tests.listeners import wait_until
+from tests.portie_cli import REPO
 
 
 def _find(snapshot, port, protocol="tcp", family=None):
@@ -62,19 +63,38 @@ def test_real_listeners_appear_with_owner_and_vanish_after_exit(spawn_listener):
     assert not _find(after, udp4, "udp")
 
 
-def test_known_port_gets_service_label(spawn_listener):
-    # 5173 may be in use on a developer machine; only assert when we could bind it.
-    probe = socket.socket()
-    try:
-        probe.bind(("127.0.0.1", 5173))
-    except OSError:
-        pytest.fail("port 5173 is busy on this machine; the test needs it free")
-    finally:
-        probe.close()
-    spawn_listener([("tcp", "127.0.0.1", 5173)])
-    [endpoint] = _find(collect(), 5173)
-    assert endpoint.service == "Vite dev server"
-    assert endpoint.as_dict()["range"] == "registered"
+# Run inside a network namespace of its own: 5173 there is ours in every family, whatever
+# listens on 5173 on the machine. Prints the endpoints on 5173 that collect() sees.
+_IN_PRIVATE_NETNS = r"""
+import json, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+from portie_qt.core.collector import collect
+from tests.listeners import ChildListener, wait_until
+child = ChildListener.start([("tcp", "127.0.0.1", 5173)], lifetime=60)
+try:
+    def on_5173():
+        return [e for e in collect().endpoints if e.local_port == 5173]
+    wait_until(lambda: bool(on_5173()), timeout=10)
+    rows = [e.as_dict() | {"listening": e.listening, "pid": e.pid} for e in on_5173()]
+    print(json.dumps({"pid": child.pid, "rows": rows}))
+finally:
+    child.stop()
+"""
+
+
+@pytest.mark.linux_only
+@pytest.mark.netns
+def test_known_port_gets_service_label():
+    if os.geteuid() != 0:
+        pytest.fail("this test makes a network namespace: run the tests as root (CI does)")
+    done = subprocess.run(["unshare", "--net", sys.executable, "-c", _IN_PRIVATE_NETNS],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    [row] = found["rows"]  # only our listener: nothing else on this machine can be seen
+    assert row["pid"] == found["pid"] and row["listening"]
+    assert row["service"] == "Vite dev server"
+    assert row["range"] == "registered"
 
 
 def test_established_connection_has_remote_side(spawn_listener):

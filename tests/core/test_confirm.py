@@ -16,6 +16,8 @@ from portie_qt.core.endpoints import OWNER_OUTSIDE, OWNER_PENDING, diff
 from portie_qt.core.ports import port_ranges
 from tests.listeners import wait_until
 
+pytestmark = pytest.mark.linux_only  # sock_diag
+
 
 class Misses:
     """Drops the given inodes from the next ``times`` full reads of the socket tables

@@ -9,6 +9,7 @@ import os
 import signal
 
 import psutil
+import pytest
 
 from portie_qt.core import process_control
 from portie_qt.core.containers import ContainerOwners, container_from_api
@@ -16,6 +17,8 @@ from portie_qt.core.process_control import Result, Target
 from tests.listeners import wait_until
 from tests.portie_cli import run_portie as portie
 from tests.portie_cli import run_portie_as_nobody
+
+pytestmark = pytest.mark.linux_only  # a private dockerd
 
 
 def _rows(port: int, *extra: str) -> list[dict]:

@@ -225,6 +225,7 @@ def test_garbage_is_a_typo_not_a_crash(text):
 # --- storage ------------------------------------------------------------------------------
 
 
+@pytest.mark.linux_only
 def test_store_saves_user_only_and_reverifies(config_dir):
     assert not lic.is_unlocked()
     lic.LicenseStore().save(KEY)

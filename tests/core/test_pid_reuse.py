@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.linux_only  # pidfd, PID namespaces
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs as PID 1 of a fresh PID namespace (unshare --pid --fork --mount-proc), root.

@@ -42,6 +42,7 @@ def test_terminate_stops_a_listener_and_frees_its_port(spawn_listener):
     assert not stopping.port_in_use(child.port)
 
 
+@pytest.mark.linux_only
 def test_terminate_times_out_on_a_process_ignoring_sigterm_then_kill_works(spawn_listener):
     child = spawn_listener(ignore_sigterm=True)
     target = _target(child)

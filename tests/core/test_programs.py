@@ -21,21 +21,6 @@ from tests.listeners import wait_until
 from tests.portie_cli import run_portie as portie
 
 
-@pytest.fixture
-def start():
-    started: list[servers.Server] = []
-
-    def run(factory, *args, **kwargs):
-        found = factory(*args, **kwargs)
-        server = found[0] if isinstance(found, tuple) else found
-        started.append(server)
-        return found
-
-    yield run
-    for server in started:
-        server.stop()
-
-
 def _row(port: int) -> Endpoint:
     found = []
 

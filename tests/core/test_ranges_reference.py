@@ -26,6 +26,7 @@ def test_out_of_range_port_is_refused_with_a_sentence(port):
         band_of(port)
 
 
+@pytest.mark.linux_only
 def test_ephemeral_range_is_this_machines():
     first, last = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
     found = ephemeral_range()

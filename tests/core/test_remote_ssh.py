@@ -29,7 +29,7 @@ from tests.sshd import (
     ALIAS_WRONG_KEY,
 )
 
-pytestmark = pytest.mark.netns
+pytestmark = [pytest.mark.netns, pytest.mark.linux_only]  # sshd in a network namespace
 
 
 @pytest.fixture

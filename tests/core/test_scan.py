@@ -454,6 +454,7 @@ def test_banners_report_greetings_and_http_server_headers(service_child):
     ]
 
 
+@pytest.mark.linux_only
 def test_cancel_mid_scan_returns_promptly_and_closes_every_socket(spawn_listener):
     spawn_listener()
     threads_before = threading.active_count()
@@ -494,6 +495,7 @@ def test_cancel_keeps_the_open_ports_found_on_this_machine(spawn_listener, stuff
     assert stuffed_port not in (*report.closed, *report.filtered)
 
 
+@pytest.mark.linux_only
 def test_forked_workers_find_the_same_ports_and_leave_nothing_behind(spawn_listener):
     child = spawn_listener([("tcp", "127.0.0.1", 0)] * 3)
     me = psutil.Process()
@@ -513,6 +515,7 @@ def test_forked_workers_find_the_same_ports_and_leave_nothing_behind(spawn_liste
     assert {p.pid for p in me.children()} == children_before  # workers reaped
 
 
+@pytest.mark.linux_only
 def test_cancelling_forked_workers_kills_them_and_closes_everything(spawn_listener):
     spawn_listener()
     me = psutil.Process()
@@ -541,6 +544,7 @@ def test_parallel_processes_only_for_big_scans_of_this_machine():
         scan("127.0.0.1", [1, 2], processes=2, on_progress=lambda *a: None)
 
 
+@pytest.mark.linux_only
 def test_cancel_before_start_scans_nothing():
     fds_before = fd_count()
     report = scan("127.0.0.1", [1, 2, 3], cancel=lambda: True)
@@ -557,6 +561,7 @@ def test_scan_rejects_bad_arguments():
         scan("127.0.0.1", [1], concurrency=0)
 
 
+@pytest.mark.linux_only
 def test_concurrency_respects_the_descriptor_limit():
     import resource
     import selectors

@@ -23,7 +23,7 @@ import pytest
 
 from portie_qt.core.scan import CLOSED, FILTERED, OPEN, resolve_target, scan
 
-pytestmark = pytest.mark.netns
+pytestmark = [pytest.mark.netns, pytest.mark.linux_only]
 
 _LISTENER = r"""
 import json, socket, sys, time

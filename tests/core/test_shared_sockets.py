@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import psutil
-import pytest
 
 from portie_qt.core import stopping
 from portie_qt.core.collector import Collector
@@ -19,21 +18,6 @@ from portie_qt.core.process_control import targets_for
 from tests import servers
 from tests.listeners import wait_until
 from tests.portie_cli import run_portie as portie
-
-
-@pytest.fixture
-def start():
-    """Factory for test servers; every one started is stopped (by PID) afterwards."""
-    started: list[servers.Server] = []
-
-    def run(factory, *args, **kwargs) -> servers.Server:
-        server = factory(*args, **kwargs)
-        started.append(server)
-        return server
-
-    yield run
-    for server in started:
-        server.stop()
 
 
 def _listener(port: int):

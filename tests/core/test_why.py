@@ -12,10 +12,13 @@ import pytest
 
 from portie_qt.core.reference import lookup
 from portie_qt.core.why import explain
-from tests.containers import free_port
 from tests.listeners import ChildListener, wait_until
 from tests.portie_cli import run_portie as portie
 from tests.portie_cli import run_portie_as_nobody
+
+pytestmark = pytest.mark.linux_only  # network namespaces, a private dockerd
+if sys.platform.startswith("linux"):  # its helpers import fcntl: Linux only, like the tests
+    from tests.containers import free_port
 
 
 def _why(port: int, *extra: str) -> dict:

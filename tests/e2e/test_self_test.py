@@ -55,6 +55,7 @@ def xvfb_display():
     proc.wait(10)
 
 
+@pytest.mark.linux_only
 @pytest.mark.xcb
 def test_self_test_on_real_x11_window(tmp_path, spawn_listener, xvfb_display):
     spawn_listener()
@@ -78,6 +79,7 @@ def test_self_test_fails_with_a_reason_when_a_resource_is_missing(tmp_path, monk
     assert "missing resources" in done.stderr and "reference_dialog.ui" in done.stderr
 
 
+@pytest.mark.linux_only
 def test_no_desktop_gets_a_sentence_not_a_qt_abort(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip

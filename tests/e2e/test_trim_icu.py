@@ -15,6 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.linux_only  # the Linux bundle's ICU data
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs in a child: loads libicui18n from argv[1] (its RUNPATH $ORIGIN picks the

@@ -15,21 +15,6 @@ from tests import servers
 from tests.gui.conftest import rows_for, visible_endpoints
 
 
-@pytest.fixture
-def start():
-    """Factory for test servers; every one started is stopped (by PID) afterwards."""
-    started: list[servers.Server] = []
-
-    def run(factory, *args, **kwargs) -> servers.Server:
-        server = factory(*args, **kwargs)
-        started.append(server)
-        return server
-
-    yield run
-    for server in started:
-        server.stop()
-
-
 class Browser(QObject):
     """Catches the URLs Portie asks the desktop to open (no real browser starts)."""
 

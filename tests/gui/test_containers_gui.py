@@ -8,11 +8,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from portie_qt.ports_model import ENDPOINT_ROLE, PROCESS
 from tests.gui.conftest import rows_for
 from tests.portie_cli import REPO
+
+pytestmark = pytest.mark.linux_only  # a private dockerd
 
 
 def _owner_texts(win, port) -> dict[str, str]:

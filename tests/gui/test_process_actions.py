@@ -111,6 +111,7 @@ def test_confirmed_terminate_stops_a_real_listener(qtbot, actions, spawn_listene
     assert child.port in {p.port for p in shown[0].ports}
 
 
+@pytest.mark.linux_only
 def test_terminate_ignored_escalates_to_kill_when_accepted(qtbot, actions, spawn_listener):
     child = spawn_listener(ignore_sigterm=True)
     prompts = Prompts(kill=True)
@@ -123,6 +124,7 @@ def test_terminate_ignored_escalates_to_kill_when_accepted(qtbot, actions, spawn
     assert wait_until(lambda: not child.alive(), timeout=5)
 
 
+@pytest.mark.linux_only
 def test_terminate_ignored_and_kill_declined_leaves_it_running(qtbot, actions, spawn_listener):
     child = spawn_listener(ignore_sigterm=True)
     controller = actions(Prompts(kill=False), timeout=0.5)
@@ -197,6 +199,7 @@ def test_reused_pid_is_refused_through_the_controller(qtbot, actions, spawn_list
     assert child.alive()
 
 
+@pytest.mark.linux_only
 def test_real_dialogs_accept_and_escalate(qtbot, spawn_listener):
     """The default prompts: the real modal dialog and the real Kill message box."""
     child = spawn_listener(ignore_sigterm=True)

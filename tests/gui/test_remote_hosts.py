@@ -17,7 +17,7 @@ from portie_qt.settings import read_str_list
 from tests.gui.conftest import rows_for
 from tests.sshd import ALIAS
 
-pytestmark = pytest.mark.netns
+pytestmark = [pytest.mark.netns, pytest.mark.linux_only]  # sshd in a network namespace
 
 
 def _add_host_through_the_dialog(qtbot, window, name: str, sudo: bool = False) -> None:

@@ -51,6 +51,7 @@ def test_terminate_from_context_menu_removes_process_and_row(qtbot, licensed, wi
     qtbot.waitUntil(lambda: not rows_for(window, port=child.ports[0]), timeout=5000)
 
 
+@pytest.mark.linux_only
 def test_kill_escalation_for_a_process_ignoring_sigterm(qtbot, licensed, window, spawn_listener):
     child = spawn_listener(ignore_sigterm=True)
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=child.pid)), timeout=5000)

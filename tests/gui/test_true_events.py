@@ -10,6 +10,8 @@ from portie_qt.core import sockets_linux as kernel
 from portie_qt.ports_model import ENDPOINT_ROLE, NEW_ROLE
 from tests.gui.conftest import count_refreshes, rows_for, wait_refreshes
 
+pytestmark = pytest.mark.linux_only  # sock_diag
+
 
 def _row_index(window, port):
     proxy = window.ports.model

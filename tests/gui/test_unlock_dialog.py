@@ -61,6 +61,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     dialog.show()
     QGuiApplication.clipboard().setText(lic.armor(issue_dev_key("Ada Lovelace", "a@x.org")))
     dialog.key_edit.paste()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)  # checked off the UI thread
     assert dialog.status_label.text().startswith("Valid key for Ada Lovelace")
     assert dialog.activate_button.isEnabled()
 
@@ -84,6 +85,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     assert not (config_dir / "license.key").exists()
     assert "not unlocked" in dialog.state_label.text()
     assert "still in the box" in dialog.status_label.text()
+    assert not dialog.checking
     assert dialog.activate_button.isEnabled()  # one click undoes the removal
 
 
@@ -119,7 +121,7 @@ def test_activation_elsewhere_unlocks_the_open_dialog_and_actions(qtbot, window,
     ("text", "tone", "message"),
     [
         ("", "hint", "Paste the license key from your Portie purchase email."),
-        ("PORTIE-A1A03-Q0H", "hint", "Keep going: that is not the whole key yet."),
+        ("PORTIE-A1A03-Q0H", "hint", lic.key_shape()),
         ("typo", "error", lic.MistypedKey.message),
         ("forged", "error", lic.NotGenuine.message),
         ("acme", "error", lic.WrongProduct.message),
@@ -139,6 +141,7 @@ def test_validation_as_the_user_types(qtbot, window, text, tone, message):
     dialog.show()
     qtbot.keyClicks(dialog.key_edit, "x")  # typing starts validation
     dialog.key_edit.setPlainText(text)
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)
     assert dialog.status_label.text() == message
     assert dialog.status_label.property("tone") == tone
     assert not dialog.activate_button.isEnabled()
@@ -198,3 +201,65 @@ def test_dialog_survives_its_window_closing(qtbot):
     dialog = UnlockOffer(entitlements, other).open("remote_scan")
     assert dialog.isVisible() and "Remote port scanning" in dialog.feature_label.text()
     close_dialog(qtbot, entitlements)
+
+
+def test_pasting_a_huge_text_is_refused_at_once_and_keys_are_checked_off_the_ui_thread(
+    qtbot, window, monkeypatch
+):
+    import threading
+
+    from portie_qt import unlock_dialog
+
+    checked_on: list[str] = []
+    real_verify = unlock_dialog.verify
+
+    def verify_and_note_the_thread(text):  # the real check, with the thread it ran on noted
+        checked_on.append(threading.current_thread().name)
+        return real_verify(text)
+
+    monkeypatch.setattr(unlock_dialog, "verify", verify_and_note_the_thread)
+    dialog = UnlockDialog(Entitlements(), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.key_edit.setPlainText(issue_dev_key("Ada Lovelace") + "\n" + "A" * 200_000)
+    # Said before the event loop runs again: the text was never decoded.
+    assert dialog.status_label.text() == lic.KeyTooLong.message
+    assert dialog.status_label.property("tone") == "error"
+    assert not dialog.checking and not dialog.activate_button.isEnabled()
+    assert checked_on == []
+
+    QGuiApplication.clipboard().setText("> " + issue_dev_key("Ada Lovelace").replace("-", "\uff0d"))
+    dialog.key_edit.selectAll()
+    dialog.key_edit.paste()
+    assert dialog.checking  # not on the UI thread, inside paste()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=5000)
+    assert dialog.status_label.text().startswith("Valid key for Ada Lovelace")
+    assert checked_on and threading.main_thread().name not in checked_on
+
+
+def test_buy_opens_the_purchase_page_and_a_partial_key_says_what_a_key_looks_like(qtbot, window):
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class Catcher(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.urls.append(url.toString())
+
+    catcher = Catcher()
+    QDesktopServices.setUrlHandler("https", catcher, "open")
+    try:
+        dialog = UnlockDialog(Entitlements(), window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        buy = dialog.findChild(QWidget, "buyButton")
+        assert buy is not None and buy.isVisible()
+        qtbot.mouseClick(buy, Qt.MouseButton.LeftButton)
+        assert catcher.urls == [lic.purchase_url()] and lic.purchase_url().startswith("https://")
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+    assert "PORTIE-" in lic.key_shape() and "groups of five" in lic.key_shape()

@@ -29,7 +29,7 @@ from portie_qt.style import app_icon
 from portie_qt.tray import NO_TRAY_NOTICE, Notifier, Tray
 from portie_qt.watch_controller import NOTIFY_KEY, PORTS_KEY, WatchController
 from portie_qt.watch_panel import WatchPanel
-from tests.listeners import wait_until
+from tests.listeners import reserved_port, wait_until
 
 
 class Clock:
@@ -42,18 +42,16 @@ class Clock:
         return self.now
 
 
-def _free_registered_port() -> int:
-    """A port in the registered band (1024–32767, below Linux's ephemeral range) now free."""
-    for candidate in range(24_000, 24_400):  # bounded
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-        if not any(e.local_port == candidate for e in collect().endpoints):
-            return candidate
-    raise AssertionError("no free port in 24000–24399")
+@pytest.fixture
+def port():
+    """A registered-band port (below Linux's ephemeral range) only this test's children
+    can listen on: free until one does, whatever else runs on the machine."""
+    with reserved_port(24_000, 24_400) as held:
+        yield held
+
+
+def _listen(spawn_listener, port: int):
+    return spawn_listener([("tcp", "127.0.0.1", port)], reuse_port=True)
 
 
 def _snapshot_where(predicate) -> Snapshot:
@@ -127,10 +125,12 @@ def _status_cell(panel: WatchPanel, port: int) -> str:
     raise AssertionError(f"port {port} is not listed")
 
 
-def test_watched_port_shows_free_then_in_use_then_free(qtbot, make_controller, spawn_listener):
+@pytest.mark.linux_only
+def test_watched_port_shows_free_then_in_use_then_free(
+    qtbot, make_controller, spawn_listener, port
+):
     controller = make_controller()
     watch = panel_of(controller, WatchPanel)
-    port = _free_registered_port()
     qtbot.keyClicks(watch.port_edit, str(port))
     qtbot.mouseClick(watch.add_button, Qt.MouseButton.LeftButton)
     assert controller.watched.ports == [port]
@@ -139,7 +139,7 @@ def test_watched_port_shows_free_then_in_use_then_free(qtbot, make_controller, s
     controller.on_refresh(_snapshot_where(_free(port)))
     assert _status_cell(watch, port) == "free"
 
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     name = psutil.Process(child.pid).name()
     assert _status_cell(watch, port) == f"in use by {name} (PID {child.pid})"
@@ -192,10 +192,10 @@ def test_pins_persist_and_bad_input_gets_a_sentence(qtbot, make_controller, sett
     again.shutdown()
 
 
+@pytest.mark.linux_only
 def test_notifications_once_per_change_and_once_per_port_per_minute(
-    qtbot, make_controller, spawn_listener
+    qtbot, make_controller, spawn_listener, port
 ):
-    port = _free_registered_port()
     clock = Clock()
     controller = make_controller(policy=NotificationPolicy("watched", clock=clock))
     controller.watch_port(str(port))
@@ -203,7 +203,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     controller.on_refresh(_snapshot_where(_free(port)))  # baseline: no news
     assert sent == []
 
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     busy = _snapshot_where(_listening(port, child.pid))
     controller.on_refresh(busy)
     owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
@@ -221,7 +221,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     controller.on_refresh(_snapshot_where(_free(port)))
     assert sent[1:] == [(f"Port {port} is free", f"It was in use by {owner}.")]
 
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     clock.now += 5  # a new owner within the quiet minute: shown, not yet notified
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     second_owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
@@ -233,10 +233,10 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child.stop()
 
 
+@pytest.mark.linux_only
 def test_new_listener_in_registered_band_is_notified_and_logged(
-    qtbot, make_controller, spawn_listener, settings
+    qtbot, make_controller, spawn_listener, settings, port
 ):
-    port = _free_registered_port()
     store = ActivityStore()
     tray = Tray()
     controller = make_controller(store=store, tray=tray,
@@ -244,7 +244,7 @@ def test_new_listener_in_registered_band_is_notified_and_logged(
     panel = panel_of(controller, ActivityPanel)
     sent = notifications(controller)
     controller.on_refresh(_snapshot_where(_free(port)))
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     name = psutil.Process(child.pid).name()
     with qtbot.waitSignal(controller.events_recorded, timeout=2000):
         controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
@@ -303,7 +303,8 @@ def test_first_snapshot_is_a_baseline_not_a_flood(qtbot, make_controller, spawn_
     assert sent == []
 
 
-def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_listener):
+@pytest.mark.linux_only
+def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_listener, port):
     tray = Tray()
     assert menu_texts(tray.menu) == [
         "Show Portie", "Pause updates", "Recent listeners", "Watched ports", "Quit Portie",
@@ -320,8 +321,7 @@ def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_list
     with qtbot.waitSignal(controller.quit_requested, timeout=1000):
         tray.quit_action.trigger()
 
-    port = _free_registered_port()
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     controller.watch_port(str(port))
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     name = psutil.Process(child.pid).name()
@@ -371,18 +371,41 @@ def test_filter_searches_the_whole_stored_log(qtbot, make_controller):
     assert panel.placeholder.text() == "No events match this filter."
 
 
-def test_default_controller_opens_the_log_off_the_ui_thread(qtbot, make_controller, spawn_listener):
+@pytest.mark.linux_only
+def test_default_controller_opens_the_log_off_the_ui_thread(
+    qtbot, make_controller, spawn_listener, port
+):
     controller = make_controller()  # the window's: the default log file in the config dir
     names = {name: widget.objectName() for _t, name, widget in controller.panels}
     assert names == {"activityDock": "activityLog", "watchDock": "watchPanel"}
-    port = _free_registered_port()
     controller.watch_port(str(port))
     sent = notifications(controller)
     controller.on_refresh(_snapshot_where(_free(port)))
-    child = spawn_listener([("tcp", "127.0.0.1", port)])
+    child = _listen(spawn_listener, port)
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     assert sent[0][0] == f"Port {port} is now in use"
     assert any(e.port == port for e in panel_of(controller, ActivityPanel).events())
     controller.flush()  # the log is written off the UI thread
     assert ActivityStore().recent(10, text_filter=f"port {port}")
     assert controller.notice == ""
+
+
+@pytest.mark.linux_only
+def test_a_reserved_port_is_this_tests_alone(port, spawn_listener):
+    # Another program binding it (any address, either family, even with SO_REUSEADDR) and
+    # another copy of this suite reserving it both fail; our children can listen on it.
+    for family, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET, "127.0.0.2"),
+                         (socket.AF_INET6, "::1"), (socket.AF_INET6, "::")):  # fmt: skip
+        with socket.socket(family) as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError):
+                other.bind((host, port))
+    with pytest.raises(RuntimeError), reserved_port(port, port + 1):
+        pass
+    assert _free(port)(collect())  # held, yet nothing shows as listening
+    first = _listen(spawn_listener, port)
+    assert _listening(port, first.pid)(_snapshot_where(_listening(port, first.pid)))
+    first.stop()
+    _snapshot_where(_free(port))
+    second = _listen(spawn_listener, port)  # the port never was up for grabs in between
+    _snapshot_where(_listening(port, second.pid))

@@ -1,0 +1,63 @@
+"""The first-run layout fits 1280×720 and 1024×640: no horizontal scrollbar on the ports
+table, no header cut short, every toolbar action with an icon."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QToolBar, QToolButton
+
+from portie_qt.ports_columns import DEFAULT_HIDDEN
+from portie_qt.ports_model import HEADERS
+
+
+@pytest.fixture(params=[(1280, 720), (1024, 640)], ids=["1280x720", "1024x640"])
+def sized_window(qtbot, request):
+    from portie_qt.app import create_main_window
+
+    win = create_main_window(start=False)  # a fresh config dir: the first-run layout
+    qtbot.addWidget(win)
+    win.resize(*request.param)
+    win.show()
+    with qtbot.waitSignal(win.refresh_applied, timeout=10000):
+        win.start()
+    qtbot.waitUntil(lambda: win.width() == request.param[0], timeout=5000)
+    yield win
+    win.close()
+    win.loop.stop()
+
+
+def test_default_columns_fit_with_every_header_whole(qtbot, sized_window):
+    table = sized_window.ports.table
+    header = table.horizontalHeader()
+    shown = [c for c in range(len(HEADERS)) if not header.isSectionHidden(c)]
+    assert set(range(len(HEADERS))) - set(shown) == set(DEFAULT_HIDDEN)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
+    metrics = header.fontMetrics()
+    for column in shown:
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(HEADERS[column]) + 16, (
+            HEADERS[column]
+        )
+
+
+def test_every_toolbar_action_has_an_icon(sized_window):
+    buttons = 0
+    for toolbar in sized_window.findChildren(QToolBar):
+        for action in toolbar.actions():
+            # Separators and embedded widgets (the host selector) are not action buttons.
+            if isinstance(toolbar.widgetForAction(action), QToolButton):
+                buttons += 1
+                assert not action.icon().isNull(), action.text()
+    assert buttons >= 4
+
+
+def test_the_answer_card_and_status_bar_fit(qtbot, sized_window, spawn_listener):
+    child = spawn_listener()
+    sized_window.filters.edit.setText(str(child.port))
+    card = sized_window.answer
+    qtbot.waitUntil(lambda: f"PID {child.pid}" in card.text.text(), timeout=10000)
+    for button in (card.open_button, card.stop_button, card.kill_button, card.copy_button,
+                   card.watch_button, card.why_button):  # fmt: skip
+        wanted = button.fontMetrics().horizontalAdvance(button.text().replace("&", ""))
+        assert button.width() >= wanted + 16, button.text()
+    assert card.text.height() >= card.text.heightForWidth(card.text.width())
+    assert sized_window.status.height() <= sized_window.status.sizeHint().height()
