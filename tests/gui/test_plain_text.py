@@ -103,13 +103,13 @@ def hostile():
 def test_a_hostile_process_is_plain_text_in_every_part_of_the_window(qtbot, window, hostile):
     pid, _port = hostile
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=pid)), timeout=10000)
-    proxy = window.ports.proxy
-    [row] = [r for r in range(proxy.rowCount())
-             if proxy.index(r, 0).data(ENDPOINT_ROLE).pid == pid]  # fmt: skip
-    assert NAME in shown(proxy.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
+    model = window.ports.table.model()
+    [row] = [r for r in range(model.rowCount())
+             if model.index(r, 0).data(ENDPOINT_ROLE).pid == pid]  # fmt: skip
+    assert NAME in shown(model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
 
     window.ports.table.selectRow(row)
-    window.ports.table.setCurrentIndex(proxy.index(row, 0))
+    window.ports.table.setCurrentIndex(model.index(row, 0))
     details = window.details.view
     qtbot.waitUntil(lambda: ARGV0 in details.toPlainText(), timeout=10000)
     assert NAME in details.toPlainText()
