@@ -16,10 +16,18 @@ from portie_qt.settings import read_bool, read_str
 from portie_qt.ui_loader import child
 
 BAND_BUTTONS = {None: "bandAll", Band.WELL_KNOWN: "bandWellKnown",
-                Band.REGISTERED: "bandRegistered", Band.DYNAMIC: "bandDynamic"}  # fmt: skip
+                Band.REGISTERED: "bandRegistered", Band.DYNAMIC: "bandDynamic",
+                Band.EPHEMERAL: "bandEphemeral"}  # fmt: skip
 TOGGLE_DEFAULTS = {"listeningOnly": False, "tcpToggle": True, "udpToggle": True,
                    "ipv4Toggle": True, "ipv6Toggle": True}  # fmt: skip
-LEGEND = "■ system service   ● app or dev tool   ○ passing connection"
+LEGEND = "■ system service   ● app or dev tool   ◆ private   ○ passing connection"
+# The selected range reads at a glance: filled with the selection colour, like a tab.
+SELECTED_RANGE_CSS = (
+    "QPushButton:checked { background-color: palette(highlight); "
+    "color: palette(highlighted-text); border: 1px solid palette(highlight); "
+    "border-radius: 3px; padding: 3px 6px; }"
+    "QPushButton { padding: 3px 6px; }"
+)
 
 
 class FilterBar(QObject):
@@ -40,6 +48,11 @@ class FilterBar(QObject):
         self.group = QButtonGroup(self)
         for button in self.band_buttons.values():
             self.group.addButton(button)
+            button.setStyleSheet(SELECTED_RANGE_CSS)
+        self.band_buttons[Band.EPHEMERAL].setToolTip(
+            f"Ports {Band.EPHEMERAL.span[0]}–{Band.EPHEMERAL.span[1]}, this OS's range for "
+            "outgoing connections: connections passing by (listeners stay in their range)"
+        )
         self.restyle()
         self._restore()
         self.criteria = self._read()

@@ -16,9 +16,11 @@ from portie_qt.core.endpoints import Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.ports_columns import ColumnLayout
 from portie_qt.ports_model import ENDPOINT_ROLE, PORT, PortRowDelegate, PortTableModel
-from portie_qt.settings import read_bytes
+from portie_qt.settings import read_bool, read_bytes, read_str_list
 
 HEADER_KEY = "table/header"
+FITTED_KEY = "table/columnsFitted"  # the user never sized a column: fit every window size
+ASIDE_KEY = "table/columnsAside"  # columns the fit hid for room (shown again with room)
 
 
 class PortsView(QObject):
@@ -137,7 +139,8 @@ class PortsView(QObject):
         if state is not None and header.restoreState(state):
             # The header remembers the sort indicator; the model must sort to match.
             self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-            self.columns.keep_saved()
+            self.columns.keep_saved(read_bool(settings, FITTED_KEY, False),
+                                    _columns(read_str_list(settings, ASIDE_KEY, 10)))  # fmt: skip
         else:
             self.columns.reset()
 
@@ -148,6 +151,8 @@ class PortsView(QObject):
 
     def save(self, settings: QSettings) -> None:
         settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+        settings.setValue(FITTED_KEY, self.columns.auto_fit)
+        settings.setValue(ASIDE_KEY, [str(c) for c in sorted(self.columns.stepped_aside)])
 
     def _scroll_anchor(self) -> tuple | None:
         """The identity of the row at the top of the view, so a refresh keeps the user's place."""
@@ -163,3 +168,8 @@ class PortsView(QObject):
         if row is not None:
             top = QAbstractItemView.ScrollHint.PositionAtTop
             self.table.scrollTo(self.model.index(row, 0), top)
+
+
+def _columns(texts: list[str]) -> list[int]:
+    """Column numbers saved as text; anything else is dropped."""
+    return [int(t) for t in texts if t.isascii() and t.isdigit() and len(t) < 3]

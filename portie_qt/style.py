@@ -12,7 +12,7 @@ import functools
 import html
 import sys
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -40,8 +40,10 @@ LOCK_ICON = "assets/icons/lock.svg"
 TONES = ("hint", "ok", "warn", "error", "muted")
 
 _LIGHT = {
-    "band_text": {Band.WELL_KNOWN: "#9a5b00", Band.REGISTERED: "#1f5fa8", Band.DYNAMIC: "#6b7177"},
-    "band_tint": {Band.WELL_KNOWN: "#fdf1dc", Band.REGISTERED: "#e6f0fc", Band.DYNAMIC: None},
+    "band_text": {Band.WELL_KNOWN: "#9a5b00", Band.REGISTERED: "#1f5fa8", Band.DYNAMIC: "#7442b0",
+                  Band.EPHEMERAL: "#6b7177"},
+    "band_tint": {Band.WELL_KNOWN: "#fdf1dc", Band.REGISTERED: "#e6f0fc", Band.DYNAMIC: "#f1eafa",
+                  Band.EPHEMERAL: None},
     "listen": "#17803d",
     "muted": "#6f767d",
     "new": "#dff5d0",
@@ -56,8 +58,10 @@ _LIGHT = {
     "banner": ("#fff3d4", "#4a3506", "#e0a526"),  # background, text, border
 }  # fmt: skip
 _DARK = {
-    "band_text": {Band.WELL_KNOWN: "#f0b45a", Band.REGISTERED: "#7fb4f0", Band.DYNAMIC: "#9aa0a6"},
-    "band_tint": {Band.WELL_KNOWN: "#3b2f1a", Band.REGISTERED: "#1c2c40", Band.DYNAMIC: None},
+    "band_text": {Band.WELL_KNOWN: "#f0b45a", Band.REGISTERED: "#7fb4f0", Band.DYNAMIC: "#c3a0f0",
+                  Band.EPHEMERAL: "#9aa0a6"},
+    "band_tint": {Band.WELL_KNOWN: "#3b2f1a", Band.REGISTERED: "#1c2c40", Band.DYNAMIC: "#2d2340",
+                  Band.EPHEMERAL: None},
     "listen": "#6fd08c",
     "muted": "#9aa1a8",
     "new": "#2e4a22",
@@ -180,7 +184,8 @@ def dot(colour: str) -> QIcon:
 
 
 def _band_marker(band: Band, colour: QColor) -> QIcon:
-    """A small shape per band (square, circle, ring) so the band reads without colour."""
+    """A small shape per range group (square, circle, diamond, ring) so it reads without
+    colour: the same shapes as the filter bar's legend."""
     pixmap = QPixmap(12, 12)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -191,6 +196,8 @@ def _band_marker(band: Band, colour: QColor) -> QIcon:
         painter.drawRoundedRect(1, 1, 10, 10, 2, 2)
     elif band is Band.REGISTERED:
         painter.drawEllipse(1, 1, 10, 10)
+    elif band is Band.DYNAMIC:
+        painter.drawPolygon([QPointF(6, 0.5), QPointF(11.5, 6), QPointF(6, 11.5), QPointF(0.5, 6)])
     else:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         pen = painter.pen()

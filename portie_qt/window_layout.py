@@ -5,7 +5,7 @@ they then go where the saved layout, or the first run, puts them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 from portie_qt.settings import read_bytes
@@ -13,7 +13,7 @@ from portie_qt.settings import read_bytes
 DEFAULT_SIZE = (1280, 720)
 DOCK_SHARE = 0.26  # of the window's height, for the bottom docks with something to show
 DOCK_COLLAPSED = 96  # the docks while both only say how to start: a tab row and a line
-SIDE_PANE_MIN, SIDE_PANE_MAX = 290, 420  # the answer card and details beside the table
+SIDE_PANE_MIN, SIDE_PANE_MAX = 270, 420  # the answer card and details beside the table
 _KEYS = ("window/geometry", "window/state", "window/splitter")
 
 
@@ -29,6 +29,10 @@ class WindowLayout(QObject):
         self._notice = ""
         self._restored = False  # a saved layout was put back
         self._empty = False
+        # The side pane's width follows the window's until the user drags the splitter.
+        self._side_fitted = False
+        splitter.splitterMoved.connect(self._on_splitter_moved)
+        window.installEventFilter(self)
 
     @property
     def notice(self) -> str:
@@ -53,6 +57,7 @@ class WindowLayout(QObject):
             self._window.restoreState(state)  # again, now that the docks it places exist
         else:
             self._size_docks()
+            QTimer.singleShot(0, self._size_docks)  # again once laid out: Qt sizes docks then
         return self.docks
 
     def restore(self, docks_empty: bool = False) -> None:
@@ -111,6 +116,14 @@ class WindowLayout(QObject):
         QTimer.singleShot(0, self._size_docks)  # again once shown: Qt sizes docks then
         self._default_splitter()
 
+    def eventFilter(self, watched, event) -> bool:  # Qt override
+        if event.type() == QEvent.Type.Resize and self._side_fitted:
+            self._default_splitter()  # a smaller screen or window: the table keeps its share
+        return False
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._side_fitted = False  # the user placed it: keep it there
+
     def _default_splitter(self) -> None:
         # The table takes the extra room when the window grows; the side pane (answer card
         # and details) keeps enough to read a sentence and two columns of buttons.
@@ -119,3 +132,4 @@ class WindowLayout(QObject):
         width = max(self._window.width(), 800)
         side = max(SIDE_PANE_MIN, min(SIDE_PANE_MAX, width * 27 // 100))
         self._splitter.setSizes([width - side, side])
+        self._side_fitted = True

@@ -19,10 +19,10 @@ from portie_qt.core.endpoints import LISTEN, PASSING_STATES, Diff, Endpoint, own
 from portie_qt.core.endpoints import process_text as endpoint_process_text
 from portie_qt.core.filtering import search_text
 from portie_qt.core.ranges import Band, ephemeral_range
-from portie_qt.core.reference import service_labels
+from portie_qt.core.reference import is_curated, service_labels
 
 PROTOCOL, LOCAL, PORT, REMOTE, STATE, PID, PROCESS, USER, SERVICE, RANGE = range(10)
-HEADERS = ("Protocol", "Local Address", "Port", "Remote", "State", "PID", "Process", "User",
+HEADERS = ("Proto", "Local", "Port", "Remote", "State", "PID", "Process", "User",
            "Service", "Range")  # fmt: skip
 RIGHT_ALIGNED = frozenset({PORT, PID})  # numbers line up on the right
 
@@ -77,9 +77,15 @@ def service_text(endpoint: Endpoint) -> str:
     return endpoint.service if table is None else table.get(endpoint.local_port, "")
 
 
-def range_text(band: Band, passing: bool) -> str:
-    """The Range column for an endpoint in ``band``, ``passing`` by (`Endpoint.passing_by`)."""
-    return band.title + (" · ephemeral" if passing else "")
+def range_text(group: Band) -> str:
+    """The Range column: the row's range group (`Endpoint.group`), one short word."""
+    return group.title
+
+
+def iana_name(endpoint: Endpoint, service: str) -> bool:
+    """Whether ``service`` is IANA's registered keyword for the port (``brlp-0``) rather
+    than one of Portie's own labels (``PostgreSQL``): the table shows keywords muted."""
+    return bool(service) and not is_curated(endpoint.local_port, endpoint.protocol)
 
 
 def tooltip_text(endpoint: Endpoint) -> str:
@@ -89,7 +95,11 @@ def tooltip_text(endpoint: Endpoint) -> str:
     owner = owner_phrase(endpoint)
     if endpoint.process:
         owner += f", {endpoint.user or 'unknown user'}"
-    service = endpoint.service or "no known service"
+    service = endpoint.service
+    if not service:
+        service = "No known service"
+    elif iana_name(endpoint, service):
+        service = f"IANA: {service}"
     ephemeral = (
         f"\nIn this OS's ephemeral range ({ephemeral_range()}): a passing outbound connection"
         if endpoint.passing_by
@@ -107,28 +117,33 @@ def tooltip_text(endpoint: Endpoint) -> str:
     )
 
 
-def look_of(band: Band, passing: bool, state: str) -> Look:
-    """The row's tokens: band tint and marker, muted passing connections, bold listeners."""
-    marker_band = (Band.DYNAMIC if passing else band).value
+def look_of(group: Band, state: str, iana: bool = False) -> Look:
+    """The row's tokens: its range group's tint and marker (passing connections have no
+    tint), muted passing connections and IANA keywords, bold listeners."""
+    marker_band = group.value
     listening = state == LISTEN
     plain = MUTED if state in PASSING_STATES else None
     foreground = [plain] * len(HEADERS)
     if listening and plain is None:
         foreground[STATE] = LISTENING
+    if iana:
+        foreground[SERVICE] = MUTED
     foreground[RANGE] = marker_band
     bold = tuple(listening and column in (PORT, STATE) for column in range(len(HEADERS)))
     marker = tuple(marker_band if column == RANGE else None for column in range(len(HEADERS)))
-    return Look(None if passing else band.value, tuple(foreground), bold, marker)
+    tint = None if group is Band.EPHEMERAL else group.value
+    return Look(tint, tuple(foreground), bold, marker)
 
 
 def display_row(key: tuple, endpoint: Endpoint, labelled: bool = True) -> Row:
     """Everything the table shows for ``endpoint``: texts, sort keys and look; without
     the service label unless ``labelled`` (the port data is not loaded yet)."""
-    kind = (endpoint.band, endpoint.passing_by, endpoint.state)  # what range and look need
+    service = service_text(endpoint) if labelled else ""
+    group = endpoint.group
+    kind = (group, endpoint.state, iana_name(endpoint, service))  # what range and look need
     by_kind = _by_kind.get(kind)
     if by_kind is None:
-        by_kind = _by_kind[kind] = (_shared(range_text(*kind[:2])), look_of(*kind))
-    service = service_text(endpoint) if labelled else ""
+        by_kind = _by_kind[kind] = (_shared(range_text(group)), look_of(*kind))
     texts = (
         _shared(protocol_text(endpoint)),
         endpoint.local_address,
@@ -151,7 +166,7 @@ def display_row(key: tuple, endpoint: Endpoint, labelled: bool = True) -> Row:
         _folded(texts[PROCESS]),
         _folded(texts[USER]),
         _folded(service),
-        endpoint.local_port,  # bands are port spans: sorting by port groups them
+        _GROUP_ORDER[group] + endpoint.local_port,  # by group, then port
     )
     return Row(key, endpoint, texts, sort_keys, by_kind[1], search_text(endpoint, service))
 
@@ -186,7 +201,8 @@ _TABLE_FROM = 500  # rows: from here one pass over the port data beats a lookup 
 _label_tables: dict[str, dict[int, str]] = {}  # protocol -> port -> label, once built
 
 # -- sharing repeated values: 10,000 rows hold a few dozen distinct looks and names ----------
-# (band, passing, state) -> (Range text, Look): a few dozen at most
+_GROUP_ORDER = {group: at << 16 for at, group in enumerate(Band)}  # above any port number
+# (group, state, IANA name) -> (Range text, Look): a few dozen at most
 _by_kind: dict[tuple, tuple[str, Look]] = {}
 _texts: dict[str, str] = {}
 _folds: dict[str, str] = {}

@@ -15,6 +15,7 @@ BOUND = "BOUND"  # a UDP socket with no peer: UDP's "listening"
 # A port a container publishes that no host socket holds (the engine's firewall rules
 # forward it): listening, as far as anyone connecting can tell.
 PUBLISHED = "PUBLISHED"
+LISTENING_STATES = frozenset({LISTEN, BOUND, PUBLISHED})  # `Endpoint.listening`
 # States of a connection that is on its way out or not yet up: shown muted.
 PASSING_STATES = frozenset(
     {"TIME_WAIT", "CLOSE_WAIT", "FIN_WAIT1", "FIN_WAIT2", "CLOSING", "LAST_ACK", "SYN_SENT",
@@ -69,7 +70,7 @@ class Endpoint(NamedTuple):
 
     @property
     def listening(self) -> bool:
-        return self.state in (LISTEN, BOUND, PUBLISHED)
+        return self.state in LISTENING_STATES
 
     @property
     def passing_by(self) -> bool:
@@ -77,6 +78,12 @@ class Endpoint(NamedTuple):
         that will be gone soon (on Linux this starts at 32768, inside IANA's registered
         band). Listening sockets are never passing, whatever their port."""
         return not self.listening and self.local_port in ephemeral_range()
+
+    @property
+    def group(self) -> Band:
+        """The ports view's range group: `Band.EPHEMERAL` for a passing connection, else
+        the port's IANA band. The marker, the counts and the range filter all use it."""
+        return Band.EPHEMERAL if self.passing_by else self.band
 
     @property
     def remote(self) -> str:

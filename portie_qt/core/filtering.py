@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portie_qt.core.endpoints import Endpoint
+from portie_qt.core.endpoints import LISTENING_STATES, Endpoint
 from portie_qt.core.ports import PortError, parse_port
 from portie_qt.core.ranges import REGISTERED_MAX, WELL_KNOWN_MAX, Band
 
@@ -29,7 +29,7 @@ class FilterCriteria:
     udp: bool = True
     ipv4: bool = True
     ipv6: bool = True
-    band: Band | None = None  # None: every band
+    band: Band | None = None  # a range group (`Endpoint.group`); None: every group
 
     @property
     def exact_port(self) -> int | None:
@@ -75,7 +75,7 @@ class FilterCriteria:
             return False
         if not (self.ipv4 if endpoint.family == "ipv4" else self.ipv6):
             return False
-        if not ignore_band and self.band is not None and endpoint.band is not self.band:
+        if not ignore_band and self.band is not None and endpoint.group is not self.band:
             return False
         text = self.text.strip()
         if not text:
@@ -124,7 +124,8 @@ def _pids_text(endpoint: Endpoint) -> str:
 
 
 def band_counts(endpoints, criteria: FilterCriteria) -> dict[Band, int]:
-    """How many endpoints per band pass every filter except the band selector."""
+    """How many endpoints per range group (`Endpoint.group`) pass every filter except the
+    range selector."""
     if criteria.text.strip() or criteria.listening_only:
         matching = [e for e in endpoints if criteria.matches(e, ignore_band=True)]
     elif criteria.tcp and criteria.udp and criteria.ipv4 and criteria.ipv6:
@@ -133,15 +134,19 @@ def band_counts(endpoints, criteria: FilterCriteria) -> dict[Band, int]:
         protocols = {p for p, on in (("tcp", criteria.tcp), ("udp", criteria.udp)) if on}
         families = {f for f, on in (("ipv4", criteria.ipv4), ("ipv6", criteria.ipv6)) if on}
         matching = [e for e in endpoints if e[0] in protocols and e[1] in families]
-    # Bands by comparison, not band_of() per endpoint: this runs on every refresh and
-    # every keystroke in the filter, over up to tens of thousands of endpoints.
-    well_known = registered = dynamic = 0
+    # Groups by comparison, not Endpoint.group per endpoint: this runs on every refresh
+    # and every keystroke in the filter, over up to tens of thousands of endpoints.
+    well_known = registered = dynamic = ephemeral = 0
+    first, last = Band.EPHEMERAL.span
     for endpoint in matching:
         port = endpoint[3]
-        if port <= WELL_KNOWN_MAX:
+        if first <= port <= last and endpoint[6] not in LISTENING_STATES:
+            ephemeral += 1
+        elif port <= WELL_KNOWN_MAX:
             well_known += 1
         elif port <= REGISTERED_MAX:
             registered += 1
         else:
             dynamic += 1
-    return {Band.WELL_KNOWN: well_known, Band.REGISTERED: registered, Band.DYNAMIC: dynamic}
+    return {Band.WELL_KNOWN: well_known, Band.REGISTERED: registered, Band.DYNAMIC: dynamic,
+            Band.EPHEMERAL: ephemeral}  # fmt: skip

@@ -4,6 +4,11 @@ IANA (RFC 6335) splits ports into well-known 0–1023, registered 1024–49151 a
 dynamic/private 49152–65535. Operating systems pick outgoing (ephemeral) ports from
 their own range, which on Linux starts at 32768, so a registered-band port inside
 that range is usually also a passing outbound connection.
+
+The ports view groups rows by these bands plus a fourth, ``Band.EPHEMERAL``: the
+connections passing by from the OS's own range (`Endpoint.group`). Every row is in
+exactly one group, and its marker, its count and the range filter all say that group.
+`band_of` answers IANA's band only.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class Band(enum.Enum):
     WELL_KNOWN = "well-known"
     REGISTERED = "registered"
     DYNAMIC = "dynamic"
+    EPHEMERAL = "ephemeral"  # not IANA's: the OS's outgoing ports, in use by a connection
 
     @property
     def title(self) -> str:
@@ -36,6 +42,9 @@ class Band(enum.Enum):
 
     @property
     def span(self) -> tuple[int, int]:
+        if self is Band.EPHEMERAL:
+            found = ephemeral_range()
+            return found.first, found.last
         return _SPANS[self]
 
     @property
@@ -49,7 +58,9 @@ class Band(enum.Enum):
         return f"usually {'an' if meaning[0] in 'aeiou' else 'a'} {meaning}"
 
 
-_TITLES = {Band.WELL_KNOWN: "Well-known", Band.REGISTERED: "Registered", Band.DYNAMIC: "Dynamic"}
+IANA_BANDS = (Band.WELL_KNOWN, Band.REGISTERED, Band.DYNAMIC)
+_TITLES = {Band.WELL_KNOWN: "Well-known", Band.REGISTERED: "Registered", Band.DYNAMIC: "Dynamic",
+           Band.EPHEMERAL: "Ephemeral"}  # fmt: skip
 _SPANS = {
     Band.WELL_KNOWN: (0, WELL_KNOWN_MAX),
     Band.REGISTERED: (WELL_KNOWN_MAX + 1, REGISTERED_MAX),
@@ -58,7 +69,8 @@ _SPANS = {
 _MEANINGS = {
     Band.WELL_KNOWN: "system service",
     Band.REGISTERED: "application or dev tool",
-    Band.DYNAMIC: "passing outbound connection",
+    Band.DYNAMIC: "passing outbound connection or private service",
+    Band.EPHEMERAL: "passing outbound connection",
 }
 
 

@@ -102,6 +102,12 @@ def service_label(port: int, protocol: str) -> str:
     return ""
 
 
+def is_curated(port: int, protocol: str) -> bool:
+    """Whether Portie's own table labels ``port`` for ``protocol`` (else a label is IANA's)."""
+    curated = CURATED.get(port)
+    return curated is not None and bool(curated[0]) and protocol in curated[2]
+
+
 @functools.lru_cache(maxsize=4)
 def service_labels(protocol: str) -> dict[int, str]:
     """``service_label(port, protocol)`` for every port that has one, built in one pass.

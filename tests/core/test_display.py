@@ -19,7 +19,7 @@ from portie_qt.core.display import (
 )
 from portie_qt.core.endpoints import OWNER_HIDDEN, Endpoint, Snapshot, diff
 from portie_qt.core.filtering import FilterCriteria, search_text
-from portie_qt.core.ranges import ephemeral_range
+from portie_qt.core.ranges import Band, ephemeral_range
 
 
 def _listener(port: int, protocol: str = "tcp", pid: int | None = 42) -> Endpoint:
@@ -58,8 +58,9 @@ def test_hidden_owner_and_passing_connection():
     passing = Endpoint("tcp", "ipv4", "127.0.0.1", port, "10.0.0.1", 443, "TIME_WAIT", None,
                        None, None, None)  # fmt: skip
     row = display_row(passing.key, passing)
-    assert row.texts[RANGE].endswith("· ephemeral") and row.texts[PROCESS] == ""
-    assert row.look.background is None and row.look.marker[RANGE] == "dynamic"
+    assert row.texts[RANGE] == "Ephemeral" and row.texts[PROCESS] == ""
+    assert row.look.background is None and row.look.marker[RANGE] == "ephemeral"
+    assert passing.group is Band.EPHEMERAL and passing.band is not Band.EPHEMERAL
     assert set(row.look.foreground[:RANGE]) == {MUTED}
     assert row.sort_keys[PID] == -1
     assert "ephemeral range" in tooltip_text(passing)

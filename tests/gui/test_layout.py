@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QToolBar, QToolButton
 
 from portie_qt.ports_columns import DEFAULT_HIDDEN
-from portie_qt.ports_model import HEADERS
+from portie_qt.ports_model import HEADERS, REMOTE
 
 
 @pytest.fixture(params=[(1280, 720), (1024, 640)], ids=["1280x720", "1024x640"])
@@ -30,7 +30,9 @@ def test_default_columns_fit_with_every_header_whole(qtbot, sized_window):
     table = sized_window.ports.table
     header = table.horizontalHeader()
     shown = [c for c in range(len(HEADERS)) if not header.isSectionHidden(c)]
-    assert set(range(len(HEADERS))) - set(shown) == set(DEFAULT_HIDDEN)
+    aside = sized_window.ports.columns.stepped_aside
+    assert set(range(len(HEADERS))) - set(shown) == set(DEFAULT_HIDDEN) | aside
+    assert aside <= {REMOTE}  # only Remote steps aside, and only where room is short
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
     metrics = header.fontMetrics()
     for column in shown:
@@ -61,3 +63,29 @@ def test_the_answer_card_and_status_bar_fit(qtbot, sized_window, spawn_listener)
         assert button.width() >= wanted + 16, button.text()
     assert card.text.height() >= card.text.heightForWidth(card.text.width())
     assert sized_window.status.height() <= sized_window.status.sizeHint().height()
+
+
+def test_remote_steps_aside_when_narrow_and_returns_unless_the_user_hid_it(qtbot, sized_window):
+    columns = sized_window.ports.columns
+    header = sized_window.ports.table.horizontalHeader()
+    sized_window.resize(900, 600)
+    qtbot.waitUntil(lambda: header.isSectionHidden(REMOTE), timeout=5000)
+    assert columns.stepped_aside == {REMOTE}
+    sized_window.resize(1500, 800)
+    qtbot.waitUntil(lambda: not header.isSectionHidden(REMOTE), timeout=5000)
+    assert not columns.stepped_aside
+    columns.set_shown(REMOTE, False)  # the user's choice (the header's menu)
+    sized_window.resize(1600, 850)
+    qtbot.waitUntil(lambda: sized_window.width() == 1600, timeout=5000)
+    assert header.isSectionHidden(REMOTE) and not columns.stepped_aside
+
+
+def test_the_side_pane_follows_the_window_until_the_user_moves_it(qtbot, sized_window):
+    splitter = sized_window.splitter
+    sized_window.resize(1000, 640)
+    qtbot.waitUntil(lambda: splitter.sizes()[1] <= 300, timeout=5000)  # the table keeps room
+    splitter.moveSplitter(500, 1)  # as a drag does (emits splitterMoved)
+    kept = splitter.sizes()[1]
+    sized_window.resize(1400, 800)
+    qtbot.waitUntil(lambda: sized_window.width() == 1400, timeout=5000)
+    assert splitter.sizes()[1] == kept

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import psutil
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from portie_qt.core.ranges import Band
-from portie_qt.ports_model import ENDPOINT_ROLE, NEW_ROLE, PORT
+from portie_qt.core.ranges import Band, ephemeral_range
+from portie_qt.ports_model import ENDPOINT_ROLE, NEW_ROLE, PORT, RANGE
 from tests.gui.conftest import count_refreshes, rows_for, visible_endpoints, wait_refreshes
 
 
@@ -98,18 +99,34 @@ def test_colon_port_filter_shows_exactly_that_port(qtbot, window, spawn_listener
 
 def test_range_selector_counts_match_rows(qtbot, window, spawn_listener):
     child = spawn_listener([("tcp", "127.0.0.1", 0), ("udp", "::1", 0)])
-    qtbot.waitUntil(lambda: len(rows_for(window, pid=child.pid)) == 2, timeout=5000)
-    counts = dict(window.filters.counts)
-    total = 0
-    for band in Band:
-        qtbot.mouseClick(window.filters.band_buttons[band], Qt.MouseButton.LeftButton)
-        shown = visible_endpoints(window)
-        assert len(shown) == counts[band]
-        assert all(e.band is band for e in shown)
-        assert window.filters.band_buttons[band].text() == f"{band.title} {counts[band]}"
-        total += counts[band]
-    qtbot.mouseClick(window.filters.band_buttons[None], Qt.MouseButton.LeftButton)
-    assert window.ports.model.rowCount() == total
+    # A connection of this test's own: its local end comes from the OS's ephemeral range.
+    client = socket.create_connection(("127.0.0.1", child.port), timeout=5)
+    client_port = client.getsockname()[1]
+    try:
+        qtbot.waitUntil(lambda: bool(rows_for(window, port=client_port)), timeout=5000)
+        qtbot.waitUntil(lambda: len(rows_for(window, pid=child.pid)) >= 2, timeout=5000)
+        window.loop.set_paused(True)  # the counts and the rows of one snapshot
+        counts = dict(window.filters.counts)
+        total = 0
+        model = window.ports.model
+        for band in Band:
+            qtbot.mouseClick(window.filters.band_buttons[band], Qt.MouseButton.LeftButton)
+            shown = visible_endpoints(window)
+            assert len(shown) == counts[band]
+            assert all(e.group is band for e in shown)
+            # The marker each row carries is the group it is counted and filtered under.
+            markers = {model.index(r, RANGE).data() for r in range(model.rowCount())}
+            assert markers <= {band.title}
+            assert window.filters.band_buttons[band].text() == f"{band.title} {counts[band]}"
+            total += counts[band]
+        [mine] = [e for e in window.ports.model.all_rows
+                  if e.local_port == client_port and e.remote_port == child.port]  # fmt: skip
+        if client_port in ephemeral_range():
+            assert mine.group is Band.EPHEMERAL
+        qtbot.mouseClick(window.filters.band_buttons[None], Qt.MouseButton.LeftButton)
+        assert window.ports.model.rowCount() == total
+    finally:
+        client.close()
 
 
 def test_toggles_filter_and_persist(qtbot, window, spawn_listener):
