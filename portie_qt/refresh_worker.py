@@ -186,7 +186,7 @@ class RefreshWorker(QThread):
             epoch, previous, confirmer = self._epoch, self._previous, self.confirmer
         try:
             snapshot = confirmer.collect()
-            if self.containers is None and not self.host:
+            if self.containers is None and not self.host and _engine_here():
                 from portie_qt.core.containers import ContainerOwners
 
                 self.containers = ContainerOwners()
@@ -245,3 +245,12 @@ class RefreshWorker(QThread):
         self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
                                     requested, epoch, connection if self.host else "",
                                     notice, rows, events, relabel=relabel))  # fmt: skip
+
+
+def _engine_here() -> bool:
+    """A container engine is configured or its socket exists (checked each refresh until
+    one is: an engine started later is found). Until then the container code, 8 ms to
+    import, stays unloaded: it is in the first refresh's way to the first rows."""
+    from portie_qt.core import engine
+
+    return engine.discover() is not None

@@ -14,7 +14,6 @@ packaging step, never committed).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +55,8 @@ def raw_public_bytes(key: Ed25519PublicKey) -> bytes:
 
 def key_id(key: Ed25519PublicKey) -> int:
     """The 16-bit id a license key carries to name the key that signed it."""
+    import hashlib  # here, not at start-up: every start asks is_release_build() first
+
     return int.from_bytes(hashlib.sha256(raw_public_bytes(key)).digest()[:2], "big")
 
 
