@@ -64,6 +64,7 @@ class HostSelector(QObject):
         style.set_action_icon(self.menu_action, "host")
         button.setDefaultAction(self.menu_action)
         button.setToolButtonStyle(style.TOOL_BUTTON_STYLE)
+        button.setAutoRaise(True)  # flat, like the toolbar's other buttons
         self.add_action = menu.addAction("&Add Host…", self.open_add_dialog)
         self.add_action.setObjectName("actionAddHost")
         style.set_action_icon(self.add_action, "host")

@@ -181,6 +181,7 @@ class UnlockDialog(QDialog):
         self.state_icon.setPixmap(QIcon(icon).pixmap(size))
         self.state_label.setText(text)
         self.remove_button.setVisible(license_ is not None or bool(self._entitlements.notice))
+        self.buy_button.setVisible(license_ is None)  # bought already: nothing to sell
         self.key_label.setText(
             "&License key (paste it from your purchase email):"
             if license_ is None

@@ -48,6 +48,7 @@ class HeldPort(NamedTuple):
     address: str
     port: int
     listening: bool
+    remote: str = ""  # a connection's peer: two connections from one port are two sockets
 
     @property
     def label(self) -> str:
@@ -211,7 +212,7 @@ def _ports_of(proc: psutil.Process) -> tuple[HeldPort, ...]:
         from portie_qt.core.collector import collect
 
         found = {
-            HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
+            HeldPort(e.protocol, e.local_address, e.local_port, e.listening, e.remote)
             for e in collect().endpoints
             if e.pid == proc.pid
         }
@@ -222,7 +223,8 @@ def _ports_of(proc: psutil.Process) -> tuple[HeldPort, ...]:
                 continue
             protocol = "udp" if conn.type == socket.SOCK_DGRAM else "tcp"
             listening = conn.status == psutil.CONN_LISTEN or (protocol == "udp" and not conn.raddr)
-            found.add(HeldPort(protocol, conn.laddr[0], conn.laddr[1], listening))
+            peer = address_text(conn.raddr[0], conn.raddr[1]) if conn.raddr else ""
+            found.add(HeldPort(protocol, conn.laddr[0], conn.laddr[1], listening, peer))
     return tuple(sorted(found, key=lambda p: (not p.listening, p.port, p.protocol, p.address)))
 
 
@@ -273,7 +275,7 @@ def targets_for(endpoints, host: str = "") -> list[Target]:
     for e in endpoints:
         if e.pid is None:
             continue
-        held = HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
+        held = HeldPort(e.protocol, e.local_address, e.local_port, e.listening, e.remote)
         for pid, created, name in e.holders or ((e.pid, e.create_time, e.process),):
             key = (pid, created)
             if key not in by_key:

@@ -192,3 +192,24 @@ def test_unreadable_start_time_is_permission_denied_and_not_signalled(spawn_list
     assert outcome.result is Result.PERMISSION_DENIED
     assert "belongs to root" in outcome.message and f"sudo kill -9 {child.pid}" in outcome.message
     assert child.alive()
+
+
+def test_every_connection_counts_even_two_from_one_port():
+    """A server's accepted connections share its port: each is one more open connection."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    clients = [socket.create_connection(server.getsockname(), timeout=5) for _ in range(2)]
+    accepted = [server.accept()[0] for _ in clients]
+    try:
+        me = psutil.Process()
+        target = pc.describe(me.pid, me.create_time())
+        port = server.getsockname()[1]
+        on_port = [p for p in target.ports if p.port == port and not p.listening]
+        assert len(on_port) == 2 and len({p.remote for p in on_port}) == 2
+        expected = {(c.laddr, c.raddr) for c in me.net_connections("inet")
+                    if c.raddr and c.status != psutil.CONN_LISTEN}  # fmt: skip
+        assert len(target.ports) - len(target.listening_ports) == len(expected)
+    finally:
+        for sock in (*clients, *accepted, server):
+            sock.close()

@@ -71,6 +71,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     assert "Licensed to Ada Lovelace" in dialog.state_label.text()
     assert dialog.status_label.text().startswith("Licensed to Ada Lovelace.")
     assert (config_dir / "license.key").exists()
+    assert not dialog.buy_button.isVisible()  # bought: nothing to sell
 
     assert action.property("locked") is False
     assert action.toolTip() == "Stop the process holding this port"
@@ -84,6 +85,7 @@ def test_paste_key_unlocks_paid_action_without_restart(qtbot, window, paid_actio
     assert action.property("locked") is True
     assert not (config_dir / "license.key").exists()
     assert "not unlocked" in dialog.state_label.text()
+    assert dialog.buy_button.isVisible()
     assert "still in the box" in dialog.status_label.text()
     assert not dialog.checking
     assert dialog.activate_button.isEnabled()  # one click undoes the removal

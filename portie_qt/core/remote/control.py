@@ -144,7 +144,7 @@ class RemoteProcesses:
         if snapshot is None:
             return ()
         found = {
-            HeldPort(e.protocol, e.local_address, e.local_port, e.listening)
+            HeldPort(e.protocol, e.local_address, e.local_port, e.listening, e.remote)
             for e in snapshot.endpoints
             if e.pid == pid and e.create_time == create_time
         }
