@@ -119,18 +119,20 @@ class DevMachine:
         """The dev server the port answer, Why and Terminate are shown for."""
         return self.children[0]
 
-    def stop(self) -> None:
-        """Kill the children this script started, by PID, and reap them."""
-        for child in self.children:
+    def stop(self, only: Child | None = None) -> None:
+        """Kill the children this script started (or just ``only``), by PID; reap them."""
+        # Clients before servers: their side keeps the closed connections' TIME_WAIT.
+        chosen = [only] if only is not None else self.children[::-1]
+        for child in chosen:
             if child.proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     child.proc.kill()
-        for child in self.children:
+        for child in chosen:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.proc.wait(10)
             if child.proc.stdout:
                 child.proc.stdout.close()
-        self.children.clear()
+            self.children.remove(child)
 
     def _node(self, folder: str, script: str, port: int, only_if_free: bool = True) -> None:
         path = self.root / folder / script
@@ -350,10 +352,12 @@ class Shooter:
         sized = f"-{size[0]}x{size[1]}" if size else ""
         return self.out / f"{name}{sized}-{self.theme}.png"
 
-    def run(self) -> None:
+    def run(self, phase: str) -> None:
+        """``phase`` "windows": the main window per size; "dialogs": the dialogs. Apart, so
+        that no scan's or banner's closed connections (TIME_WAIT) clutter the main window."""
         from portie_qt.app import create_main_window
 
-        window = create_main_window(start=False)
+        window, late = create_main_window(start=False), None
         try:
             self.window = window
             window.loop.set_interval(1000)
@@ -362,13 +366,17 @@ class Shooter:
             _wait_signal(window.refresh_applied, "The first rows", window.start)
             _wait_until(lambda: window.later.done, "Building the window's parts")
             _wait_until(self._labelled, "The Service labels")
+            if phase == "dialogs":
+                self._dialogs()
+                return
             for port in ("5432", str(self.machine.first.port)):
                 window.watch.watch_port(port)
-            self._start_later()
+            late = self._start_later()
             for size in self.sizes:
                 self._main_window(size)
-            self._dialogs()
         finally:
+            if late is not None:  # the next theme's window sees it start again
+                self.machine.stop(late)
             window.quit()
             window.deleteLater()
             _settle()
@@ -382,14 +390,15 @@ class Shooter:
                 return bool(model.index(row, SERVICE).data())
         return False
 
-    def _start_later(self) -> None:
+    def _start_later(self) -> Child | None:
         """Start a server while the window watches, and wait until the log has it."""
         window = self.window
         child = self.machine.start_later()
-        if child is None:
-            return
-        _wait_signal(window.watch.events_recorded, "The new listener's log entry",
-                     until=lambda events: any(e.port == child.port for e in events))  # fmt: skip
+        if child is not None:
+            logged = lambda events: any(e.port == child.port for e in events)  # noqa: E731
+            _wait_signal(window.watch.events_recorded, "The new listener's log entry",
+                         until=logged)  # fmt: skip
+        return child
 
     def _main_window(self, size: tuple[int, int]) -> None:
         window = self.window
@@ -533,13 +542,13 @@ def take_screenshots(out: Path, sizes=SIZES, themes=THEMES, only=SHOTS) -> list[
             palette, style_name = app.palette(), app.style().name()
             key = _dev_key()
             machine.start()
-            for theme in themes:
-                # A fresh settings folder per theme: first-run layout, locked until activated.
-                os.environ["PORTIE_CONFIG_DIR"] = str(Path(temp) / f"config-{theme}")
+            for phase, theme in ((p, t) for p in ("windows", "dialogs") for t in themes):
+                # A fresh settings folder each time: first-run layout, locked until activated.
+                os.environ["PORTIE_CONFIG_DIR"] = str(Path(temp) / f"config-{phase}-{theme}")
                 _apply_theme(app, theme)
                 shooter = Shooter(out, theme, tuple(sizes), frozenset(only), machine, key)
                 try:
-                    shooter.run()
+                    shooter.run(phase)
                 finally:
                     saved += shooter.saved
             app.setStyle(style_name)
