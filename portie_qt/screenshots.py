@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -60,14 +61,15 @@ server.serve_forever()
 """
 # The api's worker: keeps connections to the dev servers open and a UDP socket bound.
 _WORKER = """import json, os, socket, sys, time
-held = [socket.create_connection(("127.0.0.1", int(p))) for p in sys.argv[1].split(",") if p]
+ports = os.environ["PORTIE_SHOTS_CONNECT"].split(",")  # not in argv: the filter reads it
+held = [socket.create_connection(("127.0.0.1", int(p))) for p in ports if p]
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
-    udp.bind(("127.0.0.1", int(sys.argv[2])))
+    udp.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
     udp.bind(("127.0.0.1", 0))
 print(json.dumps({"pid": os.getpid(), "port": udp.getsockname()[1]}), flush=True)
-deadline = time.monotonic() + float(sys.argv[3])
+deadline = time.monotonic() + float(sys.argv[2])
 while time.monotonic() < deadline:
     time.sleep(0.5)
 """
@@ -106,8 +108,8 @@ class DevMachine:
         ports = ",".join(str(c.port) for c in self.children[:2] for _ in range(2))
         script = self.root / "api" / "worker.py"
         script.write_text(_WORKER)
-        self._spawn("api", [sys.executable, str(script), ports, "8125", str(CHILD_LIFETIME_S)],
-                    "worker.py of api")  # fmt: skip
+        self._spawn("api", [sys.executable, str(script), "8125", str(CHILD_LIFETIME_S)],
+                    "worker.py of api", {"PORTIE_SHOTS_CONNECT": ports})  # fmt: skip
 
     def start_later(self) -> Child | None:
         """A server started while Portie watches: the activity log notes it."""
@@ -156,14 +158,14 @@ class DevMachine:
         self.children.append(child)
         deadline = time.monotonic() + WAIT_S
         while proc.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            if _answers(port):
                 return child
             time.sleep(0.05)  # polling the port: the module says nothing when it is ready
         self.skipped.append(f"{what} (it did not start)")
         return None
 
-    def _spawn(self, folder: str, argv: list[str], what: str) -> Child | None:
-        proc = _popen(argv, self.root / folder)
+    def _spawn(self, folder: str, argv: list[str], what: str, env=None) -> Child | None:
+        proc = _popen(argv, self.root / folder, env)
         line = proc.stdout.readline()
         try:
             info = json.loads(line)
@@ -178,8 +180,10 @@ class DevMachine:
         return child
 
 
-def _popen(argv: list[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+def _popen(argv: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, **(env or {})}
+    return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL, text=True,
                             preexec_fn=_die_with_parent())  # fmt: skip
 
@@ -194,6 +198,18 @@ def _die_with_parent() -> Callable[[], None] | None:
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     pr_set_pdeathsig = 1
     return lambda: prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _answers(port: int) -> bool:
+    """True when a server accepts on loopback ``port``; the probe leaves no TIME_WAIT row."""
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(("127.0.0.1", port))
+        except OSError:
+            return False
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return True
 
 
 def _free(port: int) -> bool:
