@@ -102,7 +102,15 @@ _Listeners = dict  # dict[tuple[str, int], dict[_Owner, list[str]]]
 
 
 def _owner(endpoint: Endpoint) -> _Owner:
-    return (endpoint.pid, endpoint.process, endpoint.create_time, endpoint.owner_status)
+    return (endpoint.pid, who(endpoint), endpoint.create_time, endpoint.owner_status)
+
+
+def who(endpoint: Endpoint) -> str | None:
+    """The owner's name as the table's Process column gives it: the program and its
+    project (``http.server · web-app``), else the process name (``python3``)."""
+    app = endpoint.app or endpoint.process
+    project = endpoint.project
+    return f"{app} · {project}" if app and project else app
 
 
 def _note(table: _Listeners, endpoint: Endpoint) -> None:
@@ -226,21 +234,21 @@ def _connection_events(diff: Diff, now: float) -> list[Event]:
     closed: dict[tuple, int] = {}
     for endpoint in diff.added.values():
         if _is_connection(endpoint):
-            key = (endpoint.protocol, endpoint.pid, endpoint.process)
+            key = (endpoint.protocol, endpoint.pid, who(endpoint))
             opened[key] = opened.get(key, 0) + 1
     for endpoint in diff.removed.values():
         if _is_connection(endpoint):
-            key = (endpoint.protocol, endpoint.pid, endpoint.process)
+            key = (endpoint.protocol, endpoint.pid, who(endpoint))
             closed[key] = closed.get(key, 0) + 1
     for old, new in diff.changed.values():
         # SYN_SENT -> ESTABLISHED is an opening; ESTABLISHED -> TIME_WAIT a closing.
         # The owner is taken from the live side: TIME_WAIT sockets have no owner.
         was, is_now = _is_connection(old), _is_connection(new)
         if is_now and not was:
-            key = (new.protocol, new.pid, new.process)
+            key = (new.protocol, new.pid, who(new))
             opened[key] = opened.get(key, 0) + 1
         elif was and not is_now:
-            key = (old.protocol, old.pid, old.process)
+            key = (old.protocol, old.pid, who(old))
             closed[key] = closed.get(key, 0) + 1
     events = []
     for kind, verb, table in (
@@ -310,10 +318,10 @@ class WatchStatus:
 
     @property
     def owners(self) -> tuple[tuple[int | None, str | None], ...]:
-        """Distinct ``(pid, process)`` holding the port, in the order first seen."""
+        """Distinct ``(pid, name)`` holding the port, in the order first seen (`who`)."""
         seen: dict[tuple, None] = {}
         for endpoint in self.endpoints:
-            seen.setdefault((endpoint.pid, endpoint.process), None)
+            seen.setdefault((endpoint.pid, who(endpoint)), None)
         return tuple(seen)
 
     @property

@@ -21,6 +21,7 @@ from portie_qt.core.activity import (
     WatchStatus,
     events_from_diff,
     watched_status,
+    who,
 )
 from portie_qt.core.collector import collect
 from portie_qt.core.endpoints import Snapshot, diff
@@ -32,6 +33,14 @@ def _listening_on(snapshot: Snapshot, port: int, pid: int | None = None) -> bool
         e.local_port == port and e.listening and (pid is None or e.pid == pid)
         for e in snapshot.endpoints
     )
+
+
+def _name_in(snapshot: Snapshot, pid: int) -> str:
+    """The owner's name as the table shows it: ``python · project`` (the process's
+    program and the folder it runs in), which the activity log uses too."""
+    [name] = {who(e) for e in snapshot.endpoints if e.pid == pid}
+    assert name.startswith(psutil.Process(pid).name())
+    return name
 
 
 def _collect_until(predicate, timeout: float = 10.0) -> Snapshot:
@@ -55,8 +64,8 @@ def _for_port(events: list[Event], port: int) -> list[Event]:
 def test_child_listening_then_exiting_gives_two_events(spawn_listener):
     before = collect()
     child = spawn_listener([("tcp", "127.0.0.1", 0)])
-    name = psutil.Process(child.pid).name()
     during = _collect_until(lambda s: _listening_on(s, child.port, child.pid))
+    name = _name_in(during, child.pid)
     child.stop()
     after = _collect_until(lambda s: not _listening_on(s, child.port))
 
@@ -104,7 +113,7 @@ def test_same_socket_taken_by_another_process_is_an_owner_change(spawn_listener)
     assert [e.kind for e in events] == [OWNER_CHANGED]
     event = events[0]
     assert (event.previous_pid, event.pid) == (first.pid, second.pid)
-    assert event.process == event.previous_process == psutil.Process(second.pid).name()
+    assert event.process == event.previous_process == _name_in(taken, second.pid)
     assert f"TCP port {port} was {event.previous_process} (PID {first.pid}), now " in event.message
     assert event.message.endswith(f"(PID {second.pid})")
 
@@ -240,7 +249,7 @@ def test_watched_status_free_then_in_use_then_free(spawn_listener):
     child = spawn_listener([("tcp", "127.0.0.1", port), ("tcp", "::1", port)])
     busy = _collect_until(lambda s: _listening_on(s, port, child.pid))
     status = watched_status(busy, [port])[port]
-    name = psutil.Process(child.pid).name()
+    name = _name_in(busy, child.pid)
     assert status.busy
     assert status.owners == ((child.pid, name),)
     assert status.text == f"in use by {name} (PID {child.pid})"
@@ -324,9 +333,11 @@ def test_off_mode_never_notifies(real_listener_endpoint):
 
 def test_owner_change_of_a_watched_port_names_both_owners(real_listener_endpoint):
     policy = NotificationPolicy("watched", clock=_Clock())
-    old = real_listener_endpoint._replace(local_port=5432, pid=812, process="postgres")
+    old = real_listener_endpoint._replace(local_port=5432, pid=812, process="postgres",
+                                          program=None)  # fmt: skip
     policy.decide([], {5432: WatchStatus(5432, (old,))})
-    new = real_listener_endpoint._replace(local_port=5432, pid=1204, process="python")
+    new = real_listener_endpoint._replace(local_port=5432, pid=1204, process="python",
+                                          program=None)  # fmt: skip
     notes = policy.decide([], {5432: WatchStatus(5432, (new,))})
     assert [(n.title, n.message) for n in notes] == [
         ("Port 5432 changed owner", "It was postgres (PID 812), now python (PID 1204).")

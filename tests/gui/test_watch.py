@@ -20,6 +20,7 @@ from portie_qt.core.activity import (
     LISTEN_STOPPED,
     Event,
     NotificationPolicy,
+    who,
 )
 from portie_qt.core.activity_store import ActivityStore
 from portie_qt.core.collector import collect
@@ -52,6 +53,13 @@ def port():
 
 def _listen(spawn_listener, port: int):
     return spawn_listener([("tcp", "127.0.0.1", port)], reuse_port=True)
+
+
+def _shown_name(pid: int) -> str:
+    """The owner's name as the table and the activity log give it (``python · project``)."""
+    [name] = {who(e) for e in collect().endpoints if e.pid == pid}
+    assert name.startswith(psutil.Process(pid).name())
+    return name
 
 
 def _snapshot_where(predicate) -> Snapshot:
@@ -141,7 +149,7 @@ def test_watched_port_shows_free_then_in_use_then_free(
 
     child = _listen(spawn_listener, port)
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
-    name = psutil.Process(child.pid).name()
+    name = _shown_name(child.pid)
     assert _status_cell(watch, port) == f"in use by {name} (PID {child.pid})"
 
     # A busy watched port offers Terminate…, handing over exactly its endpoints.
@@ -206,7 +214,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child = _listen(spawn_listener, port)
     busy = _snapshot_where(_listening(port, child.pid))
     controller.on_refresh(busy)
-    owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
+    owner = f"{_shown_name(child.pid)} (PID {child.pid})"
     assert sent == [(f"Port {port} is now in use", f"In use by {owner}.")]
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     assert len(sent) == 1  # still in use: nothing new to say
@@ -224,7 +232,7 @@ def test_notifications_once_per_change_and_once_per_port_per_minute(
     child = _listen(spawn_listener, port)
     clock.now += 5  # a new owner within the quiet minute: shown, not yet notified
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
-    second_owner = f"{psutil.Process(child.pid).name()} (PID {child.pid})"
+    second_owner = f"{_shown_name(child.pid)} (PID {child.pid})"
     assert controller.watched.status_text(port) == f"in use by {second_owner}"
     assert len(sent) == 2
     clock.now += 61
@@ -245,7 +253,7 @@ def test_new_listener_in_registered_band_is_notified_and_logged(
     sent = notifications(controller)
     controller.on_refresh(_snapshot_where(_free(port)))
     child = _listen(spawn_listener, port)
-    name = psutil.Process(child.pid).name()
+    name = _shown_name(child.pid)
     with qtbot.waitSignal(controller.events_recorded, timeout=2000):
         controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
     child.stop()
@@ -324,7 +332,7 @@ def test_tray_menu_signals_and_no_tray_notice(qtbot, make_controller, spawn_list
     child = _listen(spawn_listener, port)
     controller.watch_port(str(port))
     controller.on_refresh(_snapshot_where(_listening(port, child.pid)))
-    name = psutil.Process(child.pid).name()
+    name = _shown_name(child.pid)
     assert menu_texts(tray.watched_menu) == [f"{port} — in use by {name} (PID {child.pid})"]
 
     # The offscreen platform has no tray: Portie says so in the activity panel, and
