@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
     QTreeView,
 )
 
@@ -164,6 +165,9 @@ class ScanDialog(QDialog):
         view = self.results_table
         view.setModel(self.model)
         view.setRootIsDecorated(False)
+        view.setUniformRowHeights(True)  # 65,535 rows: one size asked, not one per row
+        view.setItemDelegate(_RoomyRows(view))  # rows as tall as the ports table's
+        view.setAllColumnsShowFocus(True)  # the focus frame around the row, not one cell
         header = view.header()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setStretchLastSection(True)
@@ -514,3 +518,12 @@ def _finished_text(report: MultiScanReport) -> str:
         total = report.ports_requested * len(report.hosts)
         return f"Cancelled after {report.scanned:,} of {total:,} ports of {where}."
     return f"Scanned {where} in {report.elapsed:.2f} s."
+
+
+class _RoomyRows(QStyledItemDelegate):
+    """Rows with the ports table's breathing room (a tree view packs them tight)."""
+
+    def sizeHint(self, option, index):  # Qt override
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), option.fontMetrics.height() + 8))
+        return size

@@ -1,18 +1,24 @@
-"""The "Why Is This Port Busy?" dialog: `core.why`'s explanation, as plain text.
+"""The "Why Is This Port Busy?" dialog: `core.why`'s explanation.
 
 The explanation is worked out on the background pool (it reads every socket, asks the
-container engine and makes real test binds); the dialog only shows it. Every name in
-it comes from other programs, so it is shown as plain text, never as rich text.
+container engine and makes real test binds); the dialog only shows it: the headline,
+the reasons (what blocks a bind first), a table of the test binds and what the port is
+usually for. Every name in it comes from other programs, so each piece of text is
+escaped before it goes into the page (it reads as typed, never as markup); Copy gives
+the same explanation as plain text, as `portie why` prints it.
 """
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QTextBrowser
 
 from portie_qt import style
 from portie_qt.core import why
+from portie_qt.core.ports import address_text
 from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.ui_loader import child, embed_form
 
@@ -26,9 +32,13 @@ class WhyDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("WhyDialog")
         self.setWindowTitle("Why Is This Port Busy?")
-        form = embed_form("why_dialog.ui", self, (6, 6, 6, 6))
+        form = embed_form("why_dialog.ui", self, (12, 12, 12, 12))
         self.headline: QLabel = child(form, QLabel, "headlineLabel")
-        self.details: QPlainTextEdit = child(form, QPlainTextEdit, "detailsView")
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.headline.setFont(font)
+        self.details: QTextBrowser = child(form, QTextBrowser, "detailsView")
         self.again: QPushButton = child(form, QPushButton, "againButton")
         self.copy: QPushButton = child(form, QPushButton, "copyButton")
         child(form, QDialogButtonBox, "buttons").rejected.connect(self.reject)
@@ -55,9 +65,9 @@ class WhyDialog(QDialog):
 
     def show_explanation(self, explanation: why.Explanation) -> None:
         self.explanation = explanation
-        lines = explanation.lines()
-        self.headline.setText(lines[0])
-        self.details.setPlainText("\n".join(lines[1:]))
+        self.headline.setText(explanation.headline)
+        style.set_tone(self.headline, "warn" if explanation.busy else "ok")
+        self.details.setHtml(explanation_html(explanation))
         self.copy.setEnabled(True)
         self.explained.emit(explanation)
 
@@ -79,3 +89,34 @@ class WhyDialog(QDialog):
     def _on_copy_clicked(self) -> None:
         if self.explanation is not None:
             QGuiApplication.clipboard().setText("\n".join(self.explanation.lines()))
+
+
+def explanation_html(explanation: why.Explanation) -> str:
+    """The page below the headline; every text from the explanation is escaped."""
+    look = style.current()
+    port = explanation.port
+    parts = []
+    causes = sorted(explanation.causes, key=lambda cause: not cause.blocking)
+    if causes:
+        parts.append("<h4>Why</h4><ul>")
+        for cause in causes:
+            text = html.escape(cause.text)
+            parts.append(f"<li>{text if cause.blocking else look.muted_html(text)}</li>")
+        parts.append("</ul>")
+    if explanation.binds:
+        parts.append("<h4>Test binds on this computer</h4>"
+                     "<table cellspacing='0' cellpadding='3'>")  # fmt: skip
+        for result in explanation.binds:
+            where = html.escape(address_text(result.address, port))
+            if result.ok:
+                state = "✓ free"
+            elif result.reuse_ok:
+                state = f"✗ {html.escape(result.error)} (binds with SO_REUSEADDR)"
+            else:
+                state = f"✗ {html.escape(result.error)}"
+            parts.append(f"<tr><td><code>{where}</code></td><td>&nbsp;&nbsp;{state}</td></tr>")
+        parts.append("</table>")
+    parts.append(f"<p><b>Usually:</b> {html.escape(explanation.usually)}</p>")
+    for note in explanation.notes:
+        parts.append(f"<p>{look.muted_html(html.escape(note))}</p>")
+    return "".join(parts)

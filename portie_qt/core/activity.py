@@ -23,6 +23,7 @@ from portie_qt.core.endpoints import (
     Diff,
     Endpoint,
     Snapshot,
+    who,
 )
 from portie_qt.core.ports import PortError, is_port, parse_port, port_ranges
 from portie_qt.core.ranges import Band, band_of, ephemeral_range
@@ -103,14 +104,6 @@ _Listeners = dict  # dict[tuple[str, int], dict[_Owner, list[str]]]
 
 def _owner(endpoint: Endpoint) -> _Owner:
     return (endpoint.pid, who(endpoint), endpoint.create_time, endpoint.owner_status)
-
-
-def who(endpoint: Endpoint) -> str | None:
-    """The owner's name as the table's Process column gives it: the program and its
-    project (``http.server · web-app``), else the process name (``python3``)."""
-    app = endpoint.app or endpoint.process
-    project = endpoint.project
-    return f"{app} · {project}" if app and project else app
 
 
 def _note(table: _Listeners, endpoint: Endpoint) -> None:

@@ -283,3 +283,11 @@ def diff(old: Snapshot | None, new: Snapshot) -> Diff:
         if was is not None and was is not now and was != now:
             changed[key] = (was, now)
     return Diff(added, removed, changed)
+
+
+def who(endpoint: Endpoint) -> str | None:
+    """The owner's name as the table's Process column gives it: the program and its
+    project (``http.server · web-app``), else the process name (``python3``)."""
+    app = endpoint.app or endpoint.process
+    project = endpoint.project
+    return f"{app} · {project}" if app and project else app

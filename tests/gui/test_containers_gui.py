@@ -150,6 +150,7 @@ def test_why_dialog_explains_the_selected_row_in_plain_text(qtbot, window, spawn
     assert dialog.headline.text().startswith(f"Port {child.port} is busy on [::1]:")
     assert f"(PID {child.pid}" in dialog.details.toPlainText()
     assert f"127.0.0.1:{child.port} is free" in dialog.details.toPlainText()
+    assert f"[::1]:{child.port}" in dialog.details.toPlainText()  # the test binds' table
     dialog.close()
 
 

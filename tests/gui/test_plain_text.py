@@ -38,6 +38,7 @@ from portie_qt.process_actions import ProcessActions
 from portie_qt.tray import Tray
 from portie_qt.unlock_dialog import UnlockDialog
 from portie_qt.watch_controller import WatchController
+from portie_qt.why_dialog import WhyDialog
 from tests.gui.conftest import rows_for
 from tests.licensing import activate_dev_license
 
@@ -101,7 +102,7 @@ def hostile():
 
 @pytest.mark.linux_only
 def test_a_hostile_process_is_plain_text_in_every_part_of_the_window(qtbot, window, hostile):
-    pid, _port = hostile
+    pid, port = hostile
     qtbot.waitUntil(lambda: bool(rows_for(window, pid=pid)), timeout=10000)
     model = window.ports.table.model()
     [row] = [r for r in range(model.rowCount())
@@ -119,6 +120,13 @@ def test_a_hostile_process_is_plain_text_in_every_part_of_the_window(qtbot, wind
     qtbot.addWidget(dialog)
     assert NAME in label_shows(dialog.question)
     assert NAME in label_shows(dialog.details) and ARGV0 in label_shows(dialog.details)
+
+    why_dialog = WhyDialog()
+    qtbot.addWidget(why_dialog)
+    with qtbot.waitSignal(why_dialog.explained, timeout=20000):
+        why_dialog.explain(port)
+    assert NAME in why_dialog.headline.text() or NAME in why_dialog.details.toPlainText()
+    assert "<b>" not in why_dialog.details.toHtml().replace("&lt;b&gt;", "")
 
     window.status.set_notice("process", f"Could not stop {NAME}: " + "x" * 80)
     assert window.status.notice_label.full_text().startswith(f"⚠ Could not stop {NAME}")

@@ -79,12 +79,14 @@ def listening_ports(target: ScanTarget) -> set[int] | None:
 
 
 def owners(target: ScanTarget, ports: set[int]) -> dict[int, str]:
-    """``port -> "name (PID n)"`` for the listeners of ``ports`` on ``target`` (this machine).
+    """``port -> "vite · web-app (PID n)"`` (`endpoints.who`) for the listeners of
+    ``ports`` on ``target`` (this machine).
 
     A listener whose owner this account may not see is named as such; a port with no
     listener any more is left out.
     """
     from portie_qt.core.collector import Collector  # reads every socket: only when asked
+    from portie_qt.core.endpoints import who
 
     wanted = _bound_addresses(target)
     found: dict[int, str] = {}
@@ -96,7 +98,7 @@ def owners(target: ScanTarget, ports: set[int]) -> dict[int, str]:
         if endpoint.pid is None:
             text = "another user's process"
         else:
-            text = f"{plain_or_none(endpoint.process) or 'process'} (PID {endpoint.pid})"
+            text = f"{plain_or_none(who(endpoint)) or 'process'} (PID {endpoint.pid})"
         # An exact-address listener wins over a wildcard one on the same port.
         if endpoint.local_port not in found or endpoint.local_address == target.address:
             found[endpoint.local_port] = text
