@@ -16,6 +16,9 @@ def load_form(name: str, parent: QWidget | None = None) -> QWidget:
     global _loader
     if _loader is None:
         _loader = QUiLoader()
+        # Every form uses Qt's own widgets: no Designer plugin (PySide6 ships three, one
+        # starting Python's Designer support) needs looking for. 7 ms at start-up.
+        _loader.clearPluginPaths()
     path = resource_path(f"ui/{name}")
     handle = QFile(str(path))
     if not handle.open(QIODevice.OpenModeFlag.ReadOnly):
