@@ -32,7 +32,7 @@ CONFIRM_KEY = "process/confirm"
 def _row_text(e: Endpoint) -> list[str]:
     return [e.protocol, e.local_address, str(e.local_port), e.remote, e.state,
             "" if e.pid is None else str(e.pid), e.process or "", e.user or "", e.service,
-            e.band.value]  # fmt: skip
+            e.group.value]  # fmt: skip
 
 
 class RowActions(QObject):

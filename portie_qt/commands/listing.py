@@ -42,7 +42,7 @@ def _cells(e: Endpoint) -> list[str]:
         e.project or "",
         e.user or "?",
         e.service,
-        e.band.value,
+        e.group.value,  # as the window's Range column says
     ]
     return [plain(cell) for cell in cells]  # a process may name itself anything
 

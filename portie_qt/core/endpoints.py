@@ -145,7 +145,7 @@ class Endpoint(NamedTuple):
             "process": self.process,
             "user": self.user,
             "service": self.service,
-            "range": self.band.value,
+            "range": self.group.value,  # the window's Range column (ephemeral: passing by)
             "container": None if self.container is None else self.container.as_dict(),
             "app": self.app,
             "project": self.project,

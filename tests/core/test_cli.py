@@ -31,6 +31,23 @@ def test_list_json_parses_and_contains_a_test_listener(spawn_listener):
     }
 
 
+def test_range_is_the_windows_range_group(spawn_listener):
+    """A connection from the OS's outgoing range is "ephemeral", as the window's Range
+    column says; the listener it reaches keeps its IANA range."""
+    import socket
+
+    from portie_qt.core.ranges import band_of, ephemeral_range
+
+    child = spawn_listener([("tcp", "127.0.0.1", 0)])
+    with socket.create_connection(("127.0.0.1", child.port), timeout=5) as client:
+        mine = client.getsockname()[1]
+        rows = json.loads(portie("--list", "--json").stdout)
+    [listener] = [r for r in rows if r["pid"] == child.pid and r["state"] == "LISTEN"]
+    assert listener["range"] == band_of(child.port).value
+    [outgoing] = [r for r in rows if r["local_port"] == mine and r["remote_port"] == child.port]
+    assert outgoing["range"] == ("ephemeral" if mine in ephemeral_range() else band_of(mine).value)
+
+
 def test_listening_and_port_filters(spawn_listener):
     child = spawn_listener()
     rows = json.loads(portie("--list", "--json", "--listening", "--port", str(child.port)).stdout)
