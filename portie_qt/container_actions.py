@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 from shiboken6 import Shiboken
 
 from portie_qt.core import containers
 from portie_qt.core.containers import Container
 from portie_qt.jobs import background_pool, run_in_pool
+from portie_qt.questions import ask
 
 STOP = "stop"
 RESTART = "restart"
@@ -68,28 +69,13 @@ class ContainerActions(QObject):
         """A question box with the same words as ``portie free``; Cancel is the default."""
         if parent is not None and not Shiboken.isValid(parent):
             parent = None
-        box = QMessageBox(parent)
-        box.setObjectName("confirmContainer")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # container names are other people's text
-        box.setWindowTitle("Restart container" if action == RESTART else "Stop container")
-        box.setText(containers.question(container, action))
-        box.setInformativeText(
-            f"{containers.describe(container)}. Portie asks the engine to "
-            f"{action} it; the engine's helpers (docker-proxy, dockerd) are left alone."
-        )
-        informative = box.findChild(QLabel, "qt_msgbox_informativelabel")
-        if informative is not None:  # Qt guesses the format of this one: make it plain
-            informative.setTextFormat(Qt.TextFormat.PlainText)
-        go = box.addButton("Restart" if action == RESTART else "Stop",
-                           QMessageBox.ButtonRole.AcceptRole)  # fmt: skip
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        try:
-            box.exec()
-            return box.clickedButton() is go
-        finally:
-            box.deleteLater()
+        restart = action == RESTART
+        return ask(parent, "confirmContainer", QMessageBox.Icon.Question,
+                   "Restart container" if restart else "Stop container",
+                   containers.question(container, action),
+                   f"{containers.describe(container)}. Portie asks the engine to {action} "
+                   "it; the engine's helpers (docker-proxy, dockerd) are left alone.",
+                   "Restart" if restart else "Stop", QMessageBox.ButtonRole.AcceptRole)  # fmt: skip
 
     def _on_done(self, container: Container, ok: bool, message: str) -> None:
         self._in_flight.discard(container.id)

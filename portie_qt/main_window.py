@@ -310,6 +310,10 @@ class MainWindow(LaterParts, QMainWindow):
         self.watch.shutdown()
         super().closeEvent(event)
 
+    def resizeEvent(self, event) -> None:  # Qt override
+        self.layout_keeper.window_resized()
+        super().resizeEvent(event)
+
     def changeEvent(self, event) -> None:  # Qt override
         if event.type() == QEvent.Type.PaletteChange:
             style.restyle(self)

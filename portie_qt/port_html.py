@@ -88,7 +88,7 @@ def _in_use_html(in_use: list[Endpoint]) -> str:
         return "<p><b>Not in use on this machine right now.</b></p>"
     items = "".join(
         f"<li>{_esc(e.protocol.upper())} {_esc(e.local)} {_esc(e.state)}"
-        f" — {_esc(owner_phrase(e._replace(process=who(e))))}</li>"  # as the table names it
+        f" — {_esc(owner_phrase(e, who(e)))}</li>"  # as the table names it
         for e in in_use[:IN_USE_SHOWN]
     )
     return f"<p style='margin-bottom:0'><b>In use on this machine now:</b></p><ul>{items}</ul>"

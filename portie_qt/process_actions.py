@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from shiboken6 import Shiboken
 
@@ -24,6 +24,7 @@ from portie_qt.core import process_control
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.process_control import Outcome, Result, Target, oldest_first
 from portie_qt.jobs import background_pool, run_in_pool
+from portie_qt.questions import ask
 
 # (targets, action, parent) -> (accepted, don't ask again[, stop their process trees too])
 ConfirmPrompt = Callable[[list[Target], str, "QWidget | None"], tuple]
@@ -183,23 +184,10 @@ class ProcessActions(QObject):
 
     def ask_kill(self, stuck: list[Outcome], parent: QWidget | None) -> bool:
         """Offer Kill for processes that ignored Terminate; Cancel is the default."""
-        box = QMessageBox(parent)
-        box.setObjectName("confirmKill")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Process still running")
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the messages name processes
-        box.setText("\n".join(o.message for o in stuck))
-        box.setInformativeText(
-            "Kill stops it at once, without letting it save its work or clean up."
-        )
-        kill = box.addButton("Kill", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        try:
-            box.exec()
-            return box.clickedButton() is kill
-        finally:
-            box.deleteLater()
+        return ask(parent, "confirmKill", QMessageBox.Icon.Warning, "Process still running",
+                   "\n".join(o.message for o in stuck),
+                   "Kill stops it at once, without letting it save its work or clean up.",
+                   "Kill", QMessageBox.ButtonRole.DestructiveRole)  # fmt: skip
 
     # -- steps ----------------------------------------------------------------------
 

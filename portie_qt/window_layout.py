@@ -5,7 +5,7 @@ they then go where the saved layout, or the first run, puts them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 from portie_qt.settings import read_bytes
@@ -32,7 +32,6 @@ class WindowLayout(QObject):
         # The side pane's width follows the window's until the user drags the splitter.
         self._side_fitted = False
         splitter.splitterMoved.connect(self._on_splitter_moved)
-        window.installEventFilter(self)
 
     @property
     def notice(self) -> str:
@@ -116,10 +115,11 @@ class WindowLayout(QObject):
         QTimer.singleShot(0, self._size_docks)  # again once shown: Qt sizes docks then
         self._default_splitter()
 
-    def eventFilter(self, watched, event) -> bool:  # Qt override
-        if event.type() == QEvent.Type.Resize and self._side_fitted:
-            self._default_splitter()  # a smaller screen or window: the table keeps its share
-        return False
+    def window_resized(self) -> None:
+        """The window's new size (its resizeEvent): a smaller screen or window leaves the
+        table its share while the user has not placed the splitter."""
+        if self._side_fitted:
+            self._default_splitter()
 
     def _on_splitter_moved(self, _pos: int, _index: int) -> None:
         self._side_fitted = False  # the user placed it: keep it there

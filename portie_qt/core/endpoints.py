@@ -232,15 +232,13 @@ _NO_OWNER_TEXT = {
 }
 
 
-def owner_phrase(endpoint: Endpoint) -> str:
+def owner_phrase(endpoint: Endpoint, name: str | None = None) -> str:
     """Who holds the socket, as a phrase: ``node (PID 812)``, ``node (PID 812) and 3 other
-    processes``, or why no owner is shown, in honest words."""
+    processes``, or why no owner is shown, in honest words. ``name``: the owner's name to
+    use instead of the process name (`who`)."""
     if endpoint.pid is not None:
-        head = (
-            f"{endpoint.process} (PID {endpoint.pid})"
-            if endpoint.process
-            else (f"PID {endpoint.pid}")
-        )
+        name = name or endpoint.process
+        head = f"{name} (PID {endpoint.pid})" if name else f"PID {endpoint.pid}"
         more = len(endpoint.holders) - 1
         if more > 0:
             head += f" and {more} other process{'es' if more > 1 else ''}"

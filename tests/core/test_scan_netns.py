@@ -239,14 +239,16 @@ def test_target_resolution_of_the_namespace_address(namespace):
 
 
 _STARVED_SCAN = r"""
-import json, os, resource, sys, threading, time
+import json, os, resource, sys, threading
 from portie_qt.core import scan as scanner
 from portie_qt.core.scan import engine
 
 throttled = []  # how often the scan met EMFILE and held back (counted, not changed)
+backed_off = threading.Event()
 _throttle = engine._Engine._throttle
 def counting_throttle(self):
     throttled.append(len(self.pending))
+    backed_off.set()
     _throttle(self)
 engine._Engine._throttle = counting_throttle
 
@@ -279,9 +281,7 @@ def hog():
             events.append(exc.errno)
             break
     emptied.set()
-    deadline = time.monotonic() + 60
-    while not throttled and time.monotonic() < deadline:  # until the scan backed off
-        time.sleep(0.001)
+    backed_off.wait(60)  # until the scan has backed off
     for fd in hogged:
         os.close(fd)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QItemSelectionModel
 
 from portie_qt.ports_model import ENDPOINT_ROLE
 
@@ -27,6 +28,24 @@ def visible_endpoints(win):
     """The rows as the view shows them, read through the model's Qt interface."""
     model = win.ports.model
     return [model.index(r, 0).data(ENDPOINT_ROLE) for r in range(model.rowCount())]
+
+
+def select_rows(win, predicate) -> list:
+    """Select the table's rows whose endpoint ``predicate`` accepts (the last one current),
+    as a user's clicks do; their endpoints."""
+    model, table = win.ports.model, win.ports.table
+    selection = table.selectionModel()
+    selection.clearSelection()
+    chosen = []
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        endpoint = index.data(ENDPOINT_ROLE)
+        if predicate(endpoint):
+            flags = QItemSelectionModel.SelectionFlag.Select
+            selection.select(index, flags | QItemSelectionModel.SelectionFlag.Rows)
+            table.setCurrentIndex(index)
+            chosen.append(endpoint)
+    return chosen
 
 
 def rows_for(win, pid=None, port=None):

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import psutil
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QPushButton
 
 from portie_qt.confirm_dialog import KILL, TERMINATE, ConfirmSignalDialog
-from portie_qt.ports_model import ENDPOINT_ROLE
 from tests import servers
-from tests.gui.conftest import rows_for, visible_endpoints
+from tests.gui.conftest import rows_for, select_rows, visible_endpoints
 
 
 class Browser(QObject):
@@ -36,15 +35,7 @@ def browser():
 
 
 def _select(win, predicate) -> None:
-    proxy, table = win.ports.model, win.ports.table
-    selection = table.selectionModel()
-    selection.clearSelection()
-    for row in range(proxy.rowCount()):
-        index = proxy.index(row, 0)
-        if predicate(index.data(ENDPOINT_ROLE)):
-            selection.select(index, QItemSelectionModel.SelectionFlag.Select
-                             | QItemSelectionModel.SelectionFlag.Rows)  # fmt: skip
-            table.setCurrentIndex(index)
+    select_rows(win, predicate)
 
 
 def test_card_answers_a_held_port_and_its_buttons_do_what_they_say(

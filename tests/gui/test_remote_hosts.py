@@ -9,12 +9,10 @@ stops that process on the host, after the same confirmation.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel
 
 from portie_qt.host_selector import HOSTS_KEY, SUDO_KEY, THIS_COMPUTER
-from portie_qt.ports_model import ENDPOINT_ROLE
 from portie_qt.settings import read_str_list
-from tests.gui.conftest import rows_for
+from tests.gui.conftest import rows_for, select_rows
 from tests.sshd import ALIAS
 
 pytestmark = [pytest.mark.netns, pytest.mark.linux_only]  # sshd in a network namespace
@@ -29,17 +27,8 @@ def _add_host_through_the_dialog(qtbot, window, name: str, sudo: bool = False) -
     assert window.hosts.current == name
 
 
-def _select_pid(window, pid: int) -> None:
-    selection = window.ports.table.selectionModel()
-    selection.clearSelection()
-    for row in range(window.ports.model.rowCount()):
-        index = window.ports.model.index(row, 0)
-        if index.data(ENDPOINT_ROLE).pid == pid:
-            flags = (
-                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            )
-            selection.select(index, flags)
-            window.ports.table.setCurrentIndex(index)
+def _select_pid(win, pid: int) -> None:
+    select_rows(win, lambda endpoint: endpoint.pid == pid)
 
 
 def test_an_added_host_shows_its_own_ports_owners_details_and_activity(

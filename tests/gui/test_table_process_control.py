@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import psutil
 import pytest
-from PySide6.QtCore import QItemSelectionModel
 
-from portie_qt.ports_model import ENDPOINT_ROLE
-from tests.gui.conftest import rows_for
+from tests.gui.conftest import rows_for, select_rows
 
 
-def _select_pid(win, pid):
-    selection = win.ports.table.selectionModel()
-    selection.clearSelection()
-    for row in range(win.ports.model.rowCount()):
-        index = win.ports.model.index(row, 0)
-        if index.data(ENDPOINT_ROLE).pid == pid:
-            flags = (
-                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            )
-            selection.select(index, flags)
-            win.ports.table.setCurrentIndex(index)
+def _select_pid(win, pid: int) -> None:
+    select_rows(win, lambda endpoint: endpoint.pid == pid)
 
 
 def _menu_actions(win):
