@@ -19,7 +19,7 @@ import gc
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from PySide6.QtCore import QThread, Signal
 
@@ -34,9 +34,9 @@ DEFAULT_INTERVAL_MS = 3000
 LABELS_AT_THE_LATEST_S = 2.0  # the first rows' service labels, if the window never asks
 
 
-@dataclass(frozen=True)
-class Refresh:
-    """One refresh's result, ready for the UI thread to apply."""
+class Refresh(NamedTuple):
+    """One refresh's result, ready for the UI thread to apply (a named tuple: see
+    `FilterCriteria`)."""
 
     snapshot: Snapshot
     diff: Diff
@@ -53,7 +53,7 @@ class Refresh:
     rows: Mapping[tuple, Row] | None = None
     # The activity events of this refresh (none for the first), made here too.
     events: list | None = None  # of core.activity.Event
-    made_at: float = field(default_factory=time.perf_counter)  # when it left the worker
+    made_at: float = 0.0  # time.perf_counter() when it left the worker
     # Only `rows`, for endpoints already shown: the port data arrived after the first
     # refresh, and these rows' Service cells now say what their port is.
     relabel: bool = False
@@ -244,7 +244,8 @@ class RefreshWorker(QThread):
         notice = self.containers.notice if self.containers is not None else ""
         self.refreshed.emit(Refresh(snapshot, change, criteria, counts, listening, error,
                                     requested, epoch, connection if self.host else "",
-                                    notice, rows, events, relabel=relabel))  # fmt: skip
+                                    notice, rows, events, time.perf_counter(),
+                                    relabel))  # fmt: skip
 
 
 def _engine_here() -> bool:

@@ -19,8 +19,6 @@ Qt-free and cheap: with nothing missing, the raw snapshot passes through untouch
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from portie_qt.core.endpoints import (
     BOUND,
     LISTEN,
@@ -102,7 +100,7 @@ class Confirmer:
             if index not in dropped
         ]
         endpoints += kept
-        confirmed = replace(raw, endpoints=tuple(endpoints), _keyed=None)
+        confirmed = raw._replace(endpoints=tuple(endpoints))
         self._confirmed = confirmed
         return confirmed
 

@@ -14,7 +14,6 @@ the process's cgroup, which names the container's id.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 from dataclasses import dataclass
@@ -199,7 +198,7 @@ class ContainerOwners:
             return snapshot
         endpoints = annotate_endpoints(snapshot.endpoints, self.view.containers,
                                        self._container_of_pid)  # fmt: skip
-        return dataclasses.replace(snapshot, endpoints=tuple(endpoints), _keyed=None)
+        return snapshot._replace(endpoints=tuple(endpoints))
 
     def _container_of_pid(self, pid: int, create_time: float | None) -> str | None:
         if not sys.platform.startswith("linux"):

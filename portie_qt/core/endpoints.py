@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from portie_qt.core.ports import address_text
@@ -161,23 +160,28 @@ OWNER_STATUS_AT = Endpoint._fields.index("owner_status")
 PROGRAM_AT = Endpoint._fields.index("program")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Every endpoint seen by one refresh, and how much the refresh could see."""
-
+class _SnapshotFields(NamedTuple):
     endpoints: tuple[Endpoint, ...]
     taken_at: float  # time.time() of the refresh
     limited: bool = False  # some owners are hidden from this user
     notice: str = ""  # why visibility is limited / what went wrong, in words
     hidden_owners: int = 0  # endpoints whose owner this user lacks the permission to see
     host: str = ""  # the remote host these endpoints are on; "" for this computer
-    _keyed: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+
+class Snapshot(_SnapshotFields):
+    """Every endpoint seen by one refresh, and how much the refresh could see.
+
+    A named tuple (see `FilterCriteria`) with room for one cache, `keyed()`'s map; a copy
+    made with ``_replace`` starts without it."""
 
     def keyed(self) -> dict[tuple, Endpoint]:
         """Endpoints by identity key (duplicates get an ordinal so none is lost)."""
-        if self._keyed is None:
-            object.__setattr__(self, "_keyed", keyed(self.endpoints))
-        return self._keyed
+        cache = self.__dict__
+        found = cache.get("_keyed")
+        if found is None:
+            found = cache["_keyed"] = keyed(self.endpoints)
+        return found
 
 
 def keyed(endpoints) -> dict[tuple, Endpoint]:
@@ -255,8 +259,7 @@ NO_OWNER_PHRASES = {
 }
 
 
-@dataclass(frozen=True)
-class Diff:
+class Diff(NamedTuple):
     """What changed between two snapshots, keyed by endpoint identity."""
 
     added: dict[tuple, Endpoint]

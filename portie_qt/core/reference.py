@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from portie_qt.core.curated_ports import CURATED
 from portie_qt.core.paths import resource_path
@@ -14,8 +14,7 @@ from portie_qt.core.ranges import Band, band_of
 DATA_FILE = "assets/iana_ports.json"
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
     """One IANA registration: service name (empty for reserved) and description."""
 
     protocol: str
@@ -23,8 +22,7 @@ class Assignment:
     description: str
 
 
-@dataclass(frozen=True, slots=True)
-class PortInfo:
+class PortInfo(NamedTuple):
     """Everything Portie knows about a port number."""
 
     port: int
