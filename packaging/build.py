@@ -36,7 +36,7 @@ PACKAGING = REPO / "packaging"
 sys.path.insert(0, str(REPO))  # the build reads version and trust root from the sources
 
 # Sources the bundle is built from; generated modules are left behind and re-made.
-STAGED = ("portie_qt", "ui", "assets")
+STAGED = ("portie_qt", "assets")  # the forms in ui/ are compiled into portie_qt/forms
 GENERATED = ("_build_info.py", "_release_key.py")
 
 

@@ -5,7 +5,7 @@
 #
 # 1. `portie --version` names the package version;
 # 2. `portie --self-test` offscreen, then on a real X server (Xvfb, xcb): exit 0, rows > 0
-#    (the self-test itself fails when a .ui file, icon or data file is missing);
+#    (the self-test itself fails when an icon or data file is missing);
 # 3. `portie --list --json` parses and shows a listener this script starts, and stops
 #    quietly when its reader has gone (`| head`); the window's scan worker
 #    (`portie --scan-worker`) starts from the bundle and answers in frames;

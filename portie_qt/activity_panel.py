@@ -40,7 +40,7 @@ from portie_qt.core.activity import (
     OWNER_CHANGED,
     Event,
 )
-from portie_qt.ui_loader import child, embed_form
+from portie_qt.forms import child, embed_form
 
 MAX_ROWS = 5000  # rows kept on screen; older ones stay in the store
 SEARCH_DELAY_MS = 250  # pause in typing before the stored log is searched
@@ -173,7 +173,7 @@ class ActivityPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("activityLog")
-        form = embed_form("activity_panel.ui", self, (0, 0, 0, 0))
+        form = embed_form("activity_panel", self, (0, 0, 0, 0))
         self.filter_edit: QLineEdit = child(form, QLineEdit, "activityFilter")
         self.connections_box: QCheckBox = child(form, QCheckBox, "activityConnections")
         self.clear_button: QPushButton = child(form, QPushButton, "activityClear")

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from portie_qt import style
 from portie_qt.core.remote import HostError, ResolvedHost, parse_host, resolve
+from portie_qt.forms import child, embed_form
 from portie_qt.jobs import background_pool, run_in_pool
-from portie_qt.ui_loader import child, embed_form
 
 
 class AddHostDialog(QDialog):
@@ -37,7 +37,7 @@ class AddHostDialog(QDialog):
         self.setMinimumWidth(480)
         self._known = set(known)
         self._checking = False
-        form = embed_form("add_host_dialog.ui", self, (16, 14, 16, 14))
+        form = embed_form("add_host_dialog", self, (16, 14, 16, 14))
         self.host_edit = child(form, QLineEdit, "hostEdit")
         self.sudo_check = child(form, QCheckBox, "sudoCheck")
         self.message_label = child(form, QLabel, "messageLabel")

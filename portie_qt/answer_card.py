@@ -20,7 +20,7 @@ from portie_qt.core.answer import free_answer, port_answer
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.core.reference import lookup
-from portie_qt.ui_loader import child, embed_form
+from portie_qt.forms import child, embed_form
 
 
 class AnswerCard(QFrame):
@@ -36,7 +36,7 @@ class AnswerCard(QFrame):
         super().__init__(parent)
         self.setObjectName("portAnswer")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        form = embed_form("answer_card.ui", self, (0, 0, 0, 0))
+        form = embed_form("answer_card", self, (0, 0, 0, 0))
         self.text: QLabel = child(form, QLabel, "answerText")
         self.detail: QLabel = child(form, QLabel, "answerDetail")
         self.open_button: QPushButton = child(form, QPushButton, "answerOpenButton")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from portie_qt import style
 from portie_qt.core.process_control import Target, oldest_first
-from portie_qt.ui_loader import child, embed_form
+from portie_qt.forms import child, embed_form
 
 TERMINATE = "terminate"
 KILL = "kill"
@@ -99,7 +99,7 @@ class ConfirmSignalDialog(QDialog):
         self.action = action
         self._timeout = timeout
         self._tree: list[Target] = []
-        form = embed_form("confirm_dialog.ui", self, (18, 16, 18, 12))
+        form = embed_form("confirm_dialog", self, (18, 16, 18, 12))
         self.icon_label: QLabel = child(form, QLabel, "iconLabel")
         self.question: QLabel = child(form, QLabel, "question")
         self.explanation: QLabel = child(form, QLabel, "explanation")

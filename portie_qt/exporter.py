@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from portie_qt.core.endpoints import Endpoint
 
@@ -23,6 +23,8 @@ class Exporter(QObject):
     def export(self, endpoints: Sequence[Endpoint], path: str | None = None) -> None:
         """Save ``endpoints`` (as shown: filtered and sorted) to ``path`` or a chosen file."""
         if not path:
+            from PySide6.QtWidgets import QFileDialog  # on first use, not before the first rows
+
             path, _filter = QFileDialog.getSaveFileName(
                 self._window, "Export visible rows", "portie-ports.csv",
                 "CSV (*.csv);;JSON (*.json)",

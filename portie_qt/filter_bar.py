@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QLabel, QLineEdit, QPushB
 from portie_qt import style
 from portie_qt.core.filtering import FilterCriteria
 from portie_qt.core.ranges import Band
+from portie_qt.forms import child
 from portie_qt.settings import read_bool, read_str
-from portie_qt.ui_loader import child
 
 BAND_BUTTONS = {None: "bandAll", Band.WELL_KNOWN: "bandWellKnown",
                 Band.REGISTERED: "bandRegistered", Band.DYNAMIC: "bandDynamic",

@@ -19,11 +19,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QMenu, QToolButton, QWidget
 
 from portie_qt import style
+from portie_qt.forms import child, load_form
 from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.refresh_control import RefreshControl
 from portie_qt.refresh_worker import CONNECTED, CONNECTING, DISCONNECTED, Refresh
 from portie_qt.settings import read_str_list
-from portie_qt.ui_loader import child, load_form
 
 if TYPE_CHECKING:  # the SSH side loads when a host is listed or shown, not at start-up
     from portie_qt.add_host_dialog import AddHostDialog
@@ -54,7 +54,7 @@ class HostSelector(QObject):
         self._sudo = {n for n in read_str_list(settings, SUDO_KEY, MAX_HOSTS) if n in self.names}
         self.dialog: AddHostDialog | None = None
 
-        self.widget = load_form("host_selector.ui", parent)
+        self.widget = load_form("host_selector", parent)
         self.combo: QComboBox = child(self.widget, QComboBox, "hostCombo")
         button = child(self.widget, QToolButton, "hostMenuButton")
         menu = QMenu(button)

@@ -19,6 +19,7 @@ from portie_qt import style
 from portie_qt.core.filtering import FilterCriteria, band_counts
 from portie_qt.exporter import Exporter
 from portie_qt.filter_bar import FilterBar
+from portie_qt.forms import child, load_form
 from portie_qt.host_selector import HostSelector
 from portie_qt.ports_view import PortsView
 from portie_qt.refresh_control import RefreshControl
@@ -26,7 +27,6 @@ from portie_qt.refresh_worker import Refresh
 from portie_qt.settings import problems_of, read_bool
 from portie_qt.staged_build import StagedBuild, importing
 from portie_qt.status_bar import StatusBar
-from portie_qt.ui_loader import child, load_form
 from portie_qt.window_layout import WindowLayout
 from portie_qt.window_parts import LaterParts
 
@@ -43,7 +43,6 @@ class MainWindow(LaterParts, QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("Portie")
-        self.setWindowIcon(style.app_icon())
         self.settings = settings
         self.snapshot = None
         self._unsettled: list[Refresh] = []  # applied, waiting for the table's last rows
@@ -55,7 +54,7 @@ class MainWindow(LaterParts, QMainWindow):
         if start:  # the first snapshot is collected while the window is built
             self.loop.start()
 
-        form = load_form("main_window.ui", self)
+        form = load_form("main_window", self)
         self.setCentralWidget(form)
         self.splitter: QSplitter = child(form, QSplitter, "splitter")
         self.ports = PortsView(child(form, QTableView, "portsTable"), self)
@@ -76,6 +75,7 @@ class MainWindow(LaterParts, QMainWindow):
         self.status.follow_settings(problems_of(settings))
         self.status.set_notice("settings", settings_notice or self.layout_keeper.notice)
         self.later = StagedBuild([
+            style.use_app_icon,  # the SVG icon plugin and its first render: 10 ms
             *importing("portie_qt.details_pane", "portie_qt.core.answer",
                        "portie_qt.core.process_control", "portie_qt.confirm_dialog",
                        "portie_qt.answer_card"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Slot
 from PySide6.QtWidgets import QHeaderView, QMenu, QTableView
 
+from portie_qt.forms import viewport
 from portie_qt.ports_model import (
     HEADERS,
     LOCAL,
@@ -56,8 +57,8 @@ class ColumnLayout(QObject):
         self._pressed = False  # the mouse is down on the header: a resize is the user's
         self.auto_fit = True  # until the user sizes a column (or a saved layout says so)
         self.stepped_aside: set[int] = set()  # columns the fit hid for room, not the user
-        self._header_viewport = self.header.viewport()
-        table.viewport().installEventFilter(self)
+        self._header_viewport = viewport(self.header)
+        viewport(table).installEventFilter(self)
         self._header_viewport.installEventFilter(self)
 
     def reset(self) -> None:
@@ -89,7 +90,7 @@ class ColumnLayout(QObject):
                    if not self.header.isSectionHidden(c) or c in self.stepped_aside]  # fmt: skip
         if not visible:
             return
-        room = self.table.viewport().width()
+        room = viewport(self.table).width()
         floor = {c: self.header_width(c) for c in visible}
         wanted = {c: max(floor[c], _CONTENT_MIN.get(c, 0)) for c in visible}
         total = sum(wanted.values())

@@ -7,13 +7,12 @@ selected?".
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from portie_qt.core.endpoints import Diff, Endpoint
 from portie_qt.core.filtering import FilterCriteria
+from portie_qt.forms import viewport
 from portie_qt.ports_columns import ColumnLayout
 from portie_qt.ports_model import ENDPOINT_ROLE, PORT, PortRowDelegate, PortTableModel
 from portie_qt.settings import read_bool, read_bytes, read_str_list
@@ -33,7 +32,7 @@ class PortsView(QObject):
         super().__init__(parent)
         self.table = table
         # An empty result says so, in the table, instead of showing an empty grid.
-        self._empty = QLabel(table.viewport())
+        self._empty = QLabel(viewport(table))
         self._empty.setObjectName("emptyResult")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setTextFormat(Qt.TextFormat.RichText)
@@ -41,7 +40,7 @@ class PortsView(QObject):
         self._empty.linkActivated.connect(lambda _link: self.clear_requested.emit())
         self._empty.hide()
         self._criteria = FilterCriteria()
-        table.viewport().installEventFilter(self)
+        viewport(table).installEventFilter(self)
         self.model = PortTableModel(self)
         self.model.settled.connect(self.settled)
         table.setModel(self.model)
@@ -102,13 +101,15 @@ class PortsView(QObject):
     def _sync_empty(self, *_args) -> None:
         message = self.empty_text()
         if message:
+            import html  # only for an empty result: not before the first rows
+
             self._empty.setText(f"{html.escape(message)}<br><a href='clear'>Clear filter</a>")
-            self._empty.resize(self.table.viewport().size())
+            self._empty.resize(viewport(self.table).size())
         self._empty.setVisible(bool(message))
 
     def eventFilter(self, watched, event) -> bool:  # Qt override: keep the message centred
         if event.type() == QEvent.Type.Resize:
-            self._empty.resize(self.table.viewport().size())
+            self._empty.resize(viewport(self.table).size())
         return False
 
     def visible(self) -> list[Endpoint]:
@@ -158,7 +159,7 @@ class PortsView(QObject):
         """The identity of the row at the top of the view, so a refresh keeps the user's place."""
         if self.table.verticalScrollBar().value() == 0:
             return None
-        index = self.table.indexAt(self.table.viewport().rect().topLeft())
+        index = self.table.indexAt(viewport(self.table).rect().topLeft())
         return self.model.key(index.row()) if index.isValid() else None
 
     def _restore_scroll(self, anchor: tuple | None) -> None:

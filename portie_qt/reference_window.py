@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from portie_qt import style
 from portie_qt.core.endpoints import Endpoint
 from portie_qt.core.reference import data_source, lookup, search
+from portie_qt.forms import child, embed_form
 from portie_qt.port_html import port_html
-from portie_qt.ui_loader import child, embed_form
 
 
 class ReferenceDialog(QDialog):
@@ -31,7 +31,7 @@ class ReferenceDialog(QDialog):
         self.setObjectName("ReferenceDialog")
         self.setWindowTitle("Port Reference — Portie")
         self._endpoints = endpoints
-        form = embed_form("reference_dialog.ui", self, (12, 12, 12, 10))
+        form = embed_form("reference_dialog", self, (12, 12, 12, 10))
         self.search_edit: QLineEdit = child(form, QLineEdit, "searchEdit")
         self.results: QListWidget = child(form, QListWidget, "resultsList")
         self.entry_view: QTextBrowser = child(form, QTextBrowser, "entryView")

@@ -48,6 +48,7 @@ from portie_qt.core.export import save_scan
 from portie_qt.core.scan import CLOSED, FILTERED, OPEN, MultiScanReport
 from portie_qt.core.scan.history import PastScan, ScanHistory
 from portie_qt.entitlements import Entitlements
+from portie_qt.forms import child, embed_form
 from portie_qt.jobs import Job, run_in_pool
 from portie_qt.scan_model import (
     BANNER,
@@ -60,7 +61,6 @@ from portie_qt.scan_model import (
 )
 from portie_qt.scan_process import ScanOutcome, ScanProcess
 from portie_qt.settings import read_str_list
-from portie_qt.ui_loader import child, embed_form
 
 # (label, spec) for the preset combo; "custom" leaves the ports field to the user.
 PRESETS = (("Top 100 ports", "top100"), ("Top 1000 ports", "top1000"),
@@ -89,7 +89,7 @@ class ScanDialog(QDialog):
         self.setWindowTitle("Scan Remote Host — Portie")
         self.settings = settings
         self._entitlements = entitlements
-        form = embed_form("scan_dialog.ui", self, (6, 6, 6, 6))
+        form = embed_form("scan_dialog", self, (6, 6, 6, 6))
         self.host_edit: QLineEdit = child(form, QLineEdit, "hostEdit")
         self.preset_combo: QComboBox = child(form, QComboBox, "presetCombo")
         self.ports_edit: QLineEdit = child(form, QLineEdit, "portsEdit")

@@ -7,7 +7,6 @@ own notice leaves, say, the licence's notice alone.
 
 from __future__ import annotations
 
-import html
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -130,4 +129,6 @@ class StatusBar(QStatusBar):
         if licensee is None:
             self.license_label.setText("Free edition · <a href='unlock'>Unlock</a>")
         else:
+            import html  # with the licence, after the first rows
+
             self.license_label.setText(f"Licensed to {html.escape(licensee)}")

@@ -9,7 +9,6 @@ name, LISTEN is also bold, a watched port's dot also has its words.
 from __future__ import annotations
 
 import functools
-import html
 import sys
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -84,17 +83,15 @@ class Style:
         self.dark = dark
         self.band_pen = {b: QColor(c) for b, c in table["band_text"].items()}
         tints = table["band_tint"].items()
-        self.band_brush = {b: QBrush(QColor(c)) if c else None for b, c in tints}
+        self.band_brush = {b: solid(QColor(c)) if c else None for b, c in tints}
         self.band_icon = {b: _band_marker(b, self.band_pen[b]) for b in Band}
         self.listen = QColor(table["listen"])
         self.muted = QColor(table["muted"])
-        self.muted_brush = QBrush(self.muted)
-        self.new = QBrush(QColor(table["new"]))
+        self.muted_brush = solid(self.muted)
+        self.new = solid(QColor(table["new"]))
         self.tones = {"hint": "", "ok": table["ok"], "warn": table["warn"],
                       "error": table["error"], "muted": table["muted"]}  # fmt: skip
-        self.free_dot = dot(table["free"])
-        self.busy_dot = dot(table["busy"])
-        self.unknown_dot = dot(table["unknown"])
+        self._dots = {name: table[name] for name in ("free", "busy", "unknown")}
         self._kind_colours = table["kinds"]
         self.banner = table["banner"]
         self.bold = QFont()
@@ -106,6 +103,18 @@ class Style:
         self.row_pens = {None: None, "muted": self.muted, "listen": self.listen,
                          **{v: self.band_pen[b] for v, b in bands.items()}}  # fmt: skip
         self.row_markers = {None: None, **{v: self.band_icon[b] for v, b in bands.items()}}
+
+    @functools.cached_property
+    def free_dot(self) -> QIcon:  # the watched ports' states: drawn with their panel
+        return dot(self._dots["free"])
+
+    @functools.cached_property
+    def busy_dot(self) -> QIcon:
+        return dot(self._dots["busy"])
+
+    @functools.cached_property
+    def unknown_dot(self) -> QIcon:
+        return dot(self._dots["unknown"])
 
     @functools.cached_property
     def kind_dots(self) -> dict[str, QIcon]:
@@ -137,6 +146,16 @@ class Style:
     def muted_html(self, text: str) -> str:
         """``text`` (already escaped) in the muted colour, for rich-text panes."""
         return f"<span style='color:{self.tones['muted']}'>{text}</span>"
+
+
+def solid(colour: QColor) -> QBrush:
+    """A solid brush of ``colour``. Not ``QBrush(colour)``: PySide6 resolves that call
+    against every QBrush constructor, creating the gradient and image classes on the way
+    (4 ms, before the first rows)."""
+    brush = QBrush()
+    brush.setColor(colour)
+    brush.setStyle(Qt.BrushStyle.SolidPattern)
+    return brush
 
 
 def is_dark() -> bool:
@@ -232,6 +251,11 @@ def _drawn_icon() -> QIcon:
     return icon
 
 
+def use_app_icon() -> None:
+    """Give every window Portie's icon (the main window sets it after its first paint)."""
+    QGuiApplication.setWindowIcon(app_icon())
+
+
 def app_icon() -> QIcon:
     """Portie's icon: the bundled SVG when present and readable, else a drawn badge."""
     try:
@@ -325,6 +349,8 @@ def plain_tip(text: str) -> str:
     """
     if not text:
         return ""
+    import html  # 3 ms with its entity table: not before the first rows
+
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 

@@ -41,9 +41,9 @@ from portie_qt.core.license import (
     verify,
 )
 from portie_qt.entitlements import Entitlements
+from portie_qt.forms import child, embed_form
 from portie_qt.jobs import background_pool, run_in_pool
 from portie_qt.style import lock_icon
-from portie_qt.ui_loader import child, embed_form
 
 # Typing pauses this long before the key is checked.
 CHECK_DELAY_MS = 150
@@ -88,7 +88,7 @@ class UnlockDialog(QDialog):
         self._entitlements = entitlements
         self._feature: str | None = None
 
-        self.form = embed_form("unlock_dialog.ui", self, (16, 14, 16, 14))
+        self.form = embed_form("unlock_dialog", self, (16, 14, 16, 14))
         self.feature_label = child(self.form, QLabel, "featureLabel")
         self.offer_label = child(self.form, QLabel, "offerLabel")
         self.state_frame = child(self.form, QFrame, "stateFrame")

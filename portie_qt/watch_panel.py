@@ -26,7 +26,7 @@ from portie_qt import style
 from portie_qt.core.activity import NotifyMode, WatchList, WatchStatus
 from portie_qt.core.license import PRICE
 from portie_qt.core.reference import service_label
-from portie_qt.ui_loader import child, embed_form
+from portie_qt.forms import child, embed_form
 
 _TERMINATE_TIP = "Stop the process holding the selected port"
 
@@ -44,7 +44,7 @@ class WatchPanel(QWidget):
     def __init__(self, mode: NotifyMode = NotifyMode.BANDS, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("watchPanel")
-        form = embed_form("watch_panel.ui", self, (0, 0, 0, 0))
+        form = embed_form("watch_panel", self, (0, 0, 0, 0))
         self.tree: QTreeWidget = child(form, QTreeWidget, "watchList")
         self.port_edit: QLineEdit = child(form, QLineEdit, "watchPortEdit")
         self.add_button: QPushButton = child(form, QPushButton, "watchAdd")

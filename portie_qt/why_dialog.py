@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QT
 from portie_qt import style
 from portie_qt.core import why
 from portie_qt.core.ports import address_text
+from portie_qt.forms import child, embed_form
 from portie_qt.jobs import background_pool, run_in_pool
-from portie_qt.ui_loader import child, embed_form
 
 
 class WhyDialog(QDialog):
@@ -32,7 +32,7 @@ class WhyDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("WhyDialog")
         self.setWindowTitle("Why Is This Port Busy?")
-        form = embed_form("why_dialog.ui", self, (12, 12, 12, 12))
+        form = embed_form("why_dialog", self, (12, 12, 12, 12))
         self.headline: QLabel = child(form, QLabel, "headlineLabel")
         font = self.headline.font()
         font.setBold(True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from portie_qt.ui_loader import child
+from portie_qt.forms import child
 
 
 class LaterParts:

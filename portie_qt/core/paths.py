@@ -1,8 +1,8 @@
 """Where Portie's resources and per-user files live. Qt-free.
 
-One function resolves bundled resources (`ui/`, `assets/`) the same way from a
-source checkout, an installed wheel (where they sit inside the package as
-`portie_qt/ui` and `portie_qt/assets`) and a PyInstaller bundle (`sys._MEIPASS`).
+One function resolves bundled resources (`assets/`) the same way from a source
+checkout, an installed wheel (where they sit inside the package as `portie_qt/assets`)
+and a PyInstaller bundle (`sys._MEIPASS`). The forms are code (`portie_qt.forms`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from portie_qt.core.files import ensure_private_dir
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # portie_qt/
-_TOPS = ("ui", "assets")
+_TOPS = ("assets",)
 
 
 class ResourceError(LookupError):
@@ -27,20 +27,20 @@ def _roots() -> list[Path]:
     if getattr(sys, "frozen", False) and meipass:
         roots.append(Path(meipass) / "portie_qt")
         roots.append(Path(meipass))
-    roots.append(_PACKAGE_DIR)  # installed wheel: portie_qt/ui, portie_qt/assets
-    roots.append(_PACKAGE_DIR.parent)  # source checkout: ui/, assets/ beside the package
+    roots.append(_PACKAGE_DIR)  # installed wheel: portie_qt/assets
+    roots.append(_PACKAGE_DIR.parent)  # source checkout: assets/ beside the package
     return roots
 
 
 def resource_path(name: str) -> Path:
-    """Absolute path of a bundled resource such as ``"ui/main_window.ui"``.
+    """Absolute path of a bundled resource such as ``"assets/iana_ports.json"``.
 
-    Names are relative POSIX paths under ``ui/`` or ``assets/``; ``..`` and absolute
+    Names are relative POSIX paths under ``assets/``; ``..`` and absolute
     names are refused so a resource lookup can never escape the bundle.
     """
     pure = PurePosixPath(name)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts or pure.parts[0] not in _TOPS:
-        raise ResourceError(f"Bad resource name {name!r}: expected ui/… or assets/…")
+        raise ResourceError(f"Bad resource name {name!r}: expected assets/…")
     for root in _roots():
         candidate = root.joinpath(*pure.parts)
         if candidate.exists():

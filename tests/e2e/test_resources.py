@@ -27,8 +27,7 @@ def _needed_resources() -> list[str]:
     """Every resource name: all forms, all assets, and what the self-test insists on."""
     from portie_qt.app import REQUIRED_RESOURCES
 
-    names = {f"ui/{p.name}" for p in (ROOT / "ui").glob("*.ui")}
-    names |= {
+    names = {
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "assets").rglob("*")
         if p.is_file() and "screenshots" not in p.parts  # the README's pictures, not the app's
@@ -56,7 +55,7 @@ def test_every_needed_resource_resolves_from_the_checkout():
     for name in _needed_resources():
         path = resource_path(name)
         assert path.is_file() and path.stat().st_size > 0, name
-    assert {"ui/main_window.ui", "assets/iana_ports.json"} <= set(_needed_resources())
+    assert {"assets/iana_ports.json", "assets/icons/lock.svg"} <= set(_needed_resources())
 
 
 def test_generated_icons_have_the_sizes_their_names_say():
@@ -107,7 +106,7 @@ def test_wheel_ships_every_resource_where_resource_path_finds_it(tmp_path):
 
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_release_key.py", "_build_info.py")
-    for name in ("portie_qt", "ui", "assets"):
+    for name in ("portie_qt", "assets"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)

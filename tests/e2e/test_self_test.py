@@ -63,20 +63,19 @@ def test_self_test_on_real_x11_window(tmp_path, spawn_listener, xvfb_display):
 
 
 def test_self_test_fails_with_a_reason_when_a_resource_is_missing(tmp_path, monkeypatch):
-    # A copy of the package without its ui/ folder: the self-test must say what is missing.
+    # A copy of the package without its port data: the self-test must say what is missing.
     root = Path(__file__).resolve().parents[2]
     copy = tmp_path / "src"
     shutil.copytree(root / "portie_qt", copy / "portie_qt",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    shutil.copytree(root / "assets", copy / "assets")
-    (copy / "ui").mkdir()
-    shutil.copy(root / "ui" / "main_window.ui", copy / "ui")
+    shutil.copytree(root / "assets", copy / "assets",
+                    ignore=shutil.ignore_patterns("iana_ports.json"))  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(copy), "QT_QPA_PLATFORM": "offscreen",
            "PORTIE_CONFIG_DIR": str(tmp_path / "cfg")}  # fmt: skip
     done = subprocess.run(SELF_TEST, capture_output=True, text=True, timeout=60, env=env,
                           cwd=copy)  # fmt: skip
     assert done.returncode != 0
-    assert "missing resources" in done.stderr and "reference_dialog.ui" in done.stderr
+    assert "missing resources" in done.stderr and "iana_ports.json" in done.stderr
 
 
 @pytest.mark.linux_only
