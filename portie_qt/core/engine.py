@@ -27,8 +27,8 @@ import json
 import os
 import socket
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 # Listing containers is quick; stopping one waits for its grace period (10 s by default).
@@ -50,9 +50,10 @@ class EngineDenied(EngineError):
     """The socket exists but this account may not open it: the status bar says why."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Where the engine listens: a unix socket path, and which engine it probably is."""
+class Endpoint(NamedTuple):
+    """Where the engine listens: a unix socket path, and which engine it probably is.
+    (Looked for on every refresh until found, the first before the first rows: a named
+    tuple, not a dataclass, to keep that cheap.)"""
 
     path: str
     engine: str  # "Docker" | "Podman"

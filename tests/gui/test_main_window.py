@@ -289,7 +289,7 @@ from portie_qt.app import create_main_window, ensure_application
 
 HEAVY = ("sqlite3", "cryptography", "portie_qt.core.process_control", "portie_qt.core.export",
          "portie_qt.watch_controller", "portie_qt.entitlements", "portie_qt.unlock_dialog",
-         "portie_qt.row_actions", "portie_qt.details_pane")
+         "portie_qt.row_actions", "portie_qt.details_pane", "PySide6.QtUiTools", "dataclasses")
 app = ensure_application([])
 window = create_main_window(start=False, defer=True)
 window.show()
@@ -302,6 +302,8 @@ def completed():
     seen["docks"] = sorted(d.objectName() for d in window.findChildren(QDockWidget))
     seen["edit_menu"] = [a.objectName() for a in window.edit_menu.actions() if a.objectName()]
     seen["scan_locked"] = window.action_scan.property("locked")
+    seen["icon"] = not window.windowIcon().isNull() and not app.windowIcon().isNull()
+    seen["ui_tools"] = "PySide6.QtUiTools" in sys.modules  # the forms are code
     app.quit()
 
 window.ports.model.rowsInserted.connect(first_rows)
@@ -327,3 +329,5 @@ def test_first_rows_come_before_the_docks_licence_and_row_actions(spawn_listener
     assert seen["docks"] == ["activityDock", "watchDock"]  # ... and all came after
     assert {"actionCopyRow", "actionFind", "actionTerminate"} <= set(seen["edit_menu"])
     assert seen["scan_locked"] is True
+    assert seen["icon"] is True  # Portie's icon, set after the first paint
+    assert seen["ui_tools"] is False
