@@ -33,9 +33,9 @@ DEFAULT_HIDDEN = frozenset({USER})  # one login on most desktops: shown on reque
 # The narrowest a column should be for its usual contents (pixels), and how much of
 # any room left over it takes.
 _CONTENT_MIN = {PROTOCOL: 50, LOCAL: 96, PORT: 52, REMOTE: 120, STATE: 92, PID: 52,
-                PROCESS: 140, USER: 64, SERVICE: 110, RANGE: 92}  # fmt: skip
+                PROCESS: 140, USER: 64, SERVICE: 150, RANGE: 92}  # fmt: skip
 _MAKES_ROOM = (REMOTE,)  # hidden by the fit while the others' contents do not fit
-_SHARE = {LOCAL: 2, REMOTE: 3, PROCESS: 4, SERVICE: 3, USER: 1}
+_SHARE = {LOCAL: 2, REMOTE: 2, PROCESS: 4, SERVICE: 3, USER: 1}
 _HEADER_PADDING = 16  # the section's margins
 _SORT_ARROW = 14  # the sorted column's header also holds the sort indicator
 _PRIORITY = (PROCESS, STATE, RANGE, PORT, PID, PROTOCOL, LOCAL, SERVICE, REMOTE, USER)

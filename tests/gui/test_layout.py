@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QToolBar, QToolButton
 
 from portie_qt.ports_columns import DEFAULT_HIDDEN
-from portie_qt.ports_model import HEADERS, REMOTE
+from portie_qt.ports_model import HEADERS, REMOTE, SERVICE
 
 
 @pytest.fixture(params=[(1280, 720), (1024, 640)], ids=["1280x720", "1024x640"])
@@ -39,6 +39,19 @@ def test_default_columns_fit_with_every_header_whole(qtbot, sized_window):
         assert header.sectionSize(column) >= metrics.horizontalAdvance(HEADERS[column]) + 16, (
             HEADERS[column]
         )
+
+
+# Narrower than the default size, the columns people read first get the room.
+@pytest.mark.parametrize("sized_window", [(1280, 720)], ids=["1280x720"], indirect=True)
+def test_a_dev_servers_service_label_reads_whole_at_the_default_size(qtbot, sized_window):
+    from portie_qt.core.reference import service_label
+
+    table = sized_window.ports.table
+    label = service_label(3000, "tcp")  # the longest label of a common dev port
+    assert label == "Node/React dev server"
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
+    wanted = table.fontMetrics().horizontalAdvance(label) + 8  # the cell's margins
+    assert table.horizontalHeader().sectionSize(SERVICE) >= wanted
 
 
 def test_every_toolbar_action_has_an_icon(sized_window):
