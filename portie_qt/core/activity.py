@@ -75,8 +75,8 @@ _UNSEEN = {
 def owner_label(pid: int | None, process: str | None, status: str = "") -> str:
     """``node (PID 812)``; ``PID 812`` without a name; without an owner, why (``status``
     is the endpoint's ``owner_status``): hidden only when Portie lacks the permission."""
-    if pid is None:
-        return _UNSEEN.get(status, "a process Portie cannot see")
+    if pid is None:  # a name without a PID: a container publishing the port itself
+        return process or _UNSEEN.get(status, "a process Portie cannot see")
     return f"{process} (PID {pid})" if process else f"PID {pid}"
 
 

@@ -287,8 +287,13 @@ def diff(old: Snapshot | None, new: Snapshot) -> Diff:
 
 
 def who(endpoint: Endpoint) -> str | None:
-    """The owner's name as the table's Process column gives it: the program and its
-    project (``http.server · web-app``), else the process name (``python3``)."""
+    """The owner's name as the table's Process column gives it: the container that owns
+    the port, with the process holding it as ``--list`` shows it (``container web
+    (compose shop/web) [docker-proxy]``); else the program and its project
+    (``http.server · web-app``), else the process name (``python3``)."""
     app = endpoint.app or endpoint.process
+    if endpoint.container is not None:
+        owner = endpoint.container.owner
+        return f"{owner} [{app}]" if app else owner
     project = endpoint.project
     return f"{app} · {project}" if app and project else app

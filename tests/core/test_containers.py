@@ -132,6 +132,39 @@ def test_a_published_port_no_host_socket_holds_is_its_own_row(docker):
     assert "no process on this machine holds the port" in why.stdout
 
 
+def test_the_activity_log_names_the_container_not_its_proxy(docker):
+    from portie_qt.core.activity import events_from_diff
+    from portie_qt.core.collector import collect
+    from portie_qt.core.endpoints import diff
+
+    owners = ContainerOwners()
+    before = owners.annotate(collect())
+    web = docker.web(project="shop", service="web")
+
+    def started() -> list[str]:
+        after = owners.annotate(collect())
+        return [e.message for e in events_from_diff(diff(before, after), 0.0)
+                if e.port == web.port and "started listening" in e.message]  # fmt: skip
+
+    assert wait_until(started, timeout=30)
+    messages = started()  # one per proxy process (Docker runs one for IPv4, one for IPv6)
+    for message in messages:
+        assert message.startswith(f"container {web.label} [docker-proxy] (PID "), messages
+
+    # Without a host socket (its proxy gone), the container itself is what listens.
+    proxied = owners.annotate(collect())
+    for pid in docker.engine.proxies(web.port):  # processes of the engine this session started
+        os.kill(pid, signal.SIGKILL)
+
+    def published() -> list[str]:
+        after = owners.annotate(collect())
+        return [e.message for e in events_from_diff(diff(proxied, after), 0.0)
+                if e.port == web.port and "PUBLISHED" not in e.message]  # fmt: skip
+
+    assert wait_until(lambda: any(f"now container {web.label}" in m for m in published()),
+                      timeout=30), published()  # fmt: skip
+
+
 def test_portie_refuses_to_signal_docker_proxy_and_says_what_to_do(docker, licensed):
     web = docker.web()
     [pid, *_] = docker.engine.proxies(web.port)
