@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -88,10 +89,26 @@ def run_gui(qt_args: list[str], self_test: bool = False) -> int:
     app = ensure_application(qt_args)
     # The refresh worker starts first: it collects while the window is built and shown.
     window = create_main_window(start=True, defer=True)
+    collect_when_built(window)
     window.show()
     if self_test:
         return _self_test(app, window, started)
     return app.exec()
+
+
+def collect_when_built(window: MainWindow) -> None:
+    """Turn the cycle collector back on (`cli` turns it off for the start-up) once every
+    part of ``window`` is built: after its first rows, or a second at the latest. What
+    start-up made lives as long as the window, so it is frozen out of every collection."""
+
+    def resume() -> None:
+        gc.freeze()
+        gc.enable()
+
+    if window.later.done:
+        resume()
+    else:
+        window.later.completed.connect(resume)
 
 
 def _process_start() -> float:

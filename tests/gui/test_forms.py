@@ -94,3 +94,15 @@ def test_compiled_forms_use_no_designer_loader_at_run_time():
         module = importlib.import_module(f"portie_qt.forms.{name}")
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert "QUiLoader" not in source and "QtUiTools" not in source, name
+
+
+def test_viewport_by_name_is_the_scroll_areas_own_viewport(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    from portie_qt.forms import viewport
+
+    table = QTableView()
+    qtbot.addWidget(table)
+    found = viewport(table)
+    assert found is table.viewport()
+    assert viewport(table.horizontalHeader()) is table.horizontalHeader().viewport()

@@ -331,3 +331,23 @@ def test_first_rows_come_before_the_docks_licence_and_row_actions(spawn_listener
     assert seen["scan_locked"] is True
     assert seen["icon"] is True  # Portie's icon, set after the first paint
     assert seen["ui_tools"] is False
+
+
+def test_the_cycle_collector_is_back_once_the_window_is_built(qtbot, config_dir):
+    import gc
+
+    from portie_qt.app import collect_when_built, create_main_window
+
+    window = create_main_window(start=False, defer=True)
+    qtbot.addWidget(window)
+    gc.disable()  # as `portie` does before loading the window
+    try:
+        collect_when_built(window)
+        assert not gc.isenabled()  # not while the window is being built
+        with qtbot.waitSignal(window.later.completed, timeout=10000):
+            window.start()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        window.close()
+        window.loop.stop()
