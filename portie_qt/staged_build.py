@@ -38,12 +38,15 @@ class StagedBuild(QObject):
     def _run_one(self) -> None:
         if not self._steps:
             return
-        self._steps.pop(0)()
-        if self._steps:
-            self._next.start(0)
-        else:
-            self._next.stop()
-            self.completed.emit()
+        step = self._steps.pop(0)
+        try:
+            step()
+        finally:  # a part that fails to build (it says why) leaves the others to build
+            if self._steps:
+                self._next.start(0)
+            else:
+                self._next.stop()
+                self.completed.emit()
 
 
 def importing(*modules: str) -> list[Callable[[], None]]:

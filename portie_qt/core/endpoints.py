@@ -247,6 +247,8 @@ def owner_phrase(endpoint: Endpoint, name: str | None = None) -> str:
         if more > 0:
             head += f" and {more} other process{'es' if more > 1 else ''}"
         return head
+    if endpoint.container is not None and name:
+        return name  # a port the container publishes, or its helper hidden from this user
     return NO_OWNER_PHRASES.get(endpoint.owner_status, NO_OWNER_PHRASES[OWNER_SEEN])
 
 
@@ -291,9 +293,9 @@ def who(endpoint: Endpoint) -> str | None:
     the port, with the process holding it as ``--list`` shows it (``container web
     (compose shop/web) [docker-proxy]``); else the program and its project
     (``http.server · web-app``), else the process name (``python3``)."""
-    app = endpoint.app or endpoint.process
     if endpoint.container is not None:
-        owner = endpoint.container.owner
-        return f"{owner} [{app}]" if app else owner
+        owner, holder = endpoint.container.owner, endpoint.process
+        return f"{owner} [{holder}]" if holder else owner
+    app = endpoint.app or endpoint.process
     project = endpoint.project
     return f"{app} · {project}" if app and project else app

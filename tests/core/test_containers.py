@@ -163,6 +163,12 @@ def test_the_activity_log_names_the_container_not_its_proxy(docker):
 
     assert wait_until(lambda: any(f"now container {web.label}" in m for m in published()),
                       timeout=30), published()  # fmt: skip
+    # The Port Reference's phrase for such a row names the container too.
+    from portie_qt.core.endpoints import owner_phrase, who
+
+    rows = [e for e in owners.annotate(collect()).endpoints
+            if e.local_port == web.port and e.state == "PUBLISHED"]  # fmt: skip
+    assert rows and {owner_phrase(e, who(e)) for e in rows} == {f"container {web.label}"}
 
 
 def test_portie_refuses_to_signal_docker_proxy_and_says_what_to_do(docker, licensed):

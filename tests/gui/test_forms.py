@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QFile, QIODevice, QObject
 from PySide6.QtUiTools import QUiLoader
-from PySide6.QtWidgets import QLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLayout,
+    QListWidget,
+    QTreeWidget,
+    QWidget,
+)
 
 from portie_qt.forms import load_form
 
@@ -39,7 +49,9 @@ def _loaded(name: str, parent: QWidget) -> QWidget:
 
 
 def _properties(obj: QObject) -> dict[str, str]:
-    meta = obj.metaObject()
+    # The class's static meta-object: every form widget is a plain Qt class, and a
+    # wrapper of metaObject() can outlive a dynamic meta-object of an earlier test.
+    meta = type(obj).staticMetaObject
     out = {}
     for index in range(meta.propertyCount()):
         prop = meta.property(index)
@@ -54,9 +66,42 @@ _UNCOMPARED = {"windowIcon", "locale", "document", "sizeHint", "minimumSizeHint"
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+|cacheKey=0x[0-9a-f]+")
 
 
+def _structure(obj: QObject) -> dict:
+    """What a form says that is not a Qt property: buddies, stretch factors, grid cells,
+    column headers and list entries."""
+    out: dict = {}
+    if isinstance(obj, QLabel) and obj.buddy() is not None:
+        out["buddy"] = obj.buddy().objectName()
+    if isinstance(obj, QBoxLayout):
+        out["stretch"] = [obj.stretch(i) for i in range(obj.count())]
+    if isinstance(obj, QGridLayout | QFormLayout):
+        out["cells"] = [obj.getItemPosition(i) for i in range(obj.count())]
+    if isinstance(obj, QTreeWidget):
+        header = obj.headerItem()
+        out["columns"] = [header.text(c) for c in range(header.columnCount())]
+    if isinstance(obj, QListWidget):
+        out["items"] = [obj.item(i).text() for i in range(obj.count())]
+    if isinstance(obj, QComboBox):
+        out["items"] = [(obj.itemText(i), repr(obj.itemData(i))) for i in range(obj.count())]
+    return out
+
+
+def _focus_chain(root: QWidget) -> list[str]:
+    """The form's tab order: its widgets' names in focus-chain order."""
+    names, widget = [], root.nextInFocusChain()
+    for _ in range(500):  # bounded: the chain is a ring
+        if widget is root:
+            break
+        if root.isAncestorOf(widget):
+            names.append(widget.objectName() or type(widget).__name__)
+        widget = widget.nextInFocusChain()
+    return names
+
+
 def _tree(obj: QObject, depth: int = 0) -> list[tuple]:
-    """Every widget and layout under ``obj``, in order, with its class and properties."""
-    rows = [(depth, type(obj).__name__, obj.objectName(), _properties(obj))]
+    """Every widget and layout under ``obj``, in order, with its class, properties and
+    structure."""
+    rows = [(depth, type(obj).__name__, obj.objectName(), _properties(obj), _structure(obj))]
     if isinstance(obj, QWidget) and obj.layout() is not None:
         rows += _tree(obj.layout(), depth + 1)
     if isinstance(obj, QLayout):
@@ -84,9 +129,9 @@ def test_compiled_form_builds_the_same_widgets_as_its_ui_file(qtbot, name):
     qtbot.addWidget(holder)
     compiled = load_form(name, holder)
     loaded = _loaded(name, holder)
-    assert _tree(compiled) == _tree(loaded), (
-        f"portie_qt/forms/{name}.py is out of date: run python packaging/compile_forms.py"
-    )
+    stale = f"portie_qt/forms/{name}.py is out of date: run python packaging/compile_forms.py"
+    assert _tree(compiled) == _tree(loaded), stale
+    assert _focus_chain(compiled) == _focus_chain(loaded), stale
 
 
 def test_compiled_forms_use_no_designer_loader_at_run_time():
