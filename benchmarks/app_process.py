@@ -65,9 +65,9 @@ def _first_rows(argv: list[str], config: str, first_rows: list[float]) -> None:
 STARTUP_ROUNDS = 9  # start-ups are short and this machine has slow spells: more pairs
 
 
-def run_startup(rounds: int = 5, quick: bool = False) -> list[dict]:
+def run_startup(rounds: int = STARTUP_ROUNDS, quick: bool = False) -> list[dict]:
     """`portie --self-test`'s first rows against the bare PySide6 table, alternating."""
-    rounds = max(rounds, STARTUP_ROUNDS)
+    rounds = max(rounds, STARTUP_ROUNDS)  # fewer pairs than this swing too much
     return [_startup_row(sockets, limit, rounds) for sockets, limit in STARTUP_TARGETS.items()]
 
 

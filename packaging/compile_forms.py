@@ -63,15 +63,11 @@ def _used(name: str, code: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", code) is not None
 
 
-def module_name(ui: Path) -> str:
-    return ui.stem
-
-
 def main() -> int:
     TARGET.mkdir(exist_ok=True)
     wanted = {}
     for ui in sorted(SOURCES.glob("*.ui")):
-        wanted[f"{module_name(ui)}.py"] = compiled(ui)
+        wanted[f"{ui.stem}.py"] = compiled(ui)
     for name, text in wanted.items():
         path = TARGET / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:

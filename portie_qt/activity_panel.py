@@ -230,7 +230,6 @@ class ActivityPanel(QWidget):
         return self.model.events()
 
     def set_notice(self, text: str) -> None:
-        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)  # it may name a path
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 

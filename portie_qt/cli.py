@@ -16,7 +16,13 @@ import os
 import sys
 
 from portie_qt import __version__
-from portie_qt.commands._common import EXIT_FAILURE, EXIT_USAGE, Parser, port_argument
+from portie_qt.commands._common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    Parser,
+    port_argument,
+)
 from portie_qt.core.text import plain
 
 # Sub-command name -> module in portie_qt.commands exposing add_arguments(parser), run(args).
@@ -38,9 +44,6 @@ QT_OPTIONS = {
     "qmljsdebugger": False, "reverse": False, "widgetcount": False, "sync": False,
     "nograb": False, "dograb": False,
 }  # fmt: skip
-# Exit status after the reader of our output went away (`portie --list | head`): what a
-# Unix tool killed by SIGPIPE reports.
-EXIT_BROKEN_PIPE = 141
 
 
 def _main_parser() -> argparse.ArgumentParser:

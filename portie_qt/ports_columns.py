@@ -57,8 +57,9 @@ class ColumnLayout(QObject):
         self._pressed = False  # the mouse is down on the header: a resize is the user's
         self.auto_fit = True  # until the user sizes a column (or a saved layout says so)
         self.stepped_aside: set[int] = set()  # columns the fit hid for room, not the user
+        self._viewport = viewport(table)  # both fetched once (see `forms.viewport`)
         self._header_viewport = viewport(self.header)
-        viewport(table).installEventFilter(self)
+        self._viewport.installEventFilter(self)
         self._header_viewport.installEventFilter(self)
 
     def reset(self) -> None:
@@ -90,7 +91,7 @@ class ColumnLayout(QObject):
                    if not self.header.isSectionHidden(c) or c in self.stepped_aside]  # fmt: skip
         if not visible:
             return
-        room = viewport(self.table).width()
+        room = self._viewport.width()
         floor = {c: self.header_width(c) for c in visible}
         wanted = {c: max(floor[c], _CONTENT_MIN.get(c, 0)) for c in visible}
         total = sum(wanted.values())

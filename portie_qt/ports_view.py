@@ -32,7 +32,8 @@ class PortsView(QObject):
         super().__init__(parent)
         self.table = table
         # An empty result says so, in the table, instead of showing an empty grid.
-        self._empty = QLabel(viewport(table))
+        self._viewport = viewport(table)  # fetched once (see `forms.viewport`)
+        self._empty = QLabel(self._viewport)
         self._empty.setObjectName("emptyResult")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setTextFormat(Qt.TextFormat.RichText)
@@ -40,7 +41,7 @@ class PortsView(QObject):
         self._empty.linkActivated.connect(lambda _link: self.clear_requested.emit())
         self._empty.hide()
         self._criteria = FilterCriteria()
-        viewport(table).installEventFilter(self)
+        self._viewport.installEventFilter(self)
         self.model = PortTableModel(self)
         self.model.settled.connect(self.settled)
         table.setModel(self.model)
@@ -104,12 +105,12 @@ class PortsView(QObject):
             import html  # only for an empty result: not before the first rows
 
             self._empty.setText(f"{html.escape(message)}<br><a href='clear'>Clear filter</a>")
-            self._empty.resize(viewport(self.table).size())
+            self._empty.resize(self._viewport.size())
         self._empty.setVisible(bool(message))
 
     def eventFilter(self, watched, event) -> bool:  # Qt override: keep the message centred
         if event.type() == QEvent.Type.Resize:
-            self._empty.resize(viewport(self.table).size())
+            self._empty.resize(self._viewport.size())
         return False
 
     def visible(self) -> list[Endpoint]:
@@ -159,7 +160,7 @@ class PortsView(QObject):
         """The identity of the row at the top of the view, so a refresh keeps the user's place."""
         if self.table.verticalScrollBar().value() == 0:
             return None
-        index = self.table.indexAt(viewport(self.table).rect().topLeft())
+        index = self.table.indexAt(self._viewport.rect().topLeft())
         return self.model.key(index.row()) if index.isValid() else None
 
     def _restore_scroll(self, anchor: tuple | None) -> None:

@@ -83,7 +83,7 @@ class DevMachine:
         self._node("shop", "server.js", 3000)
         self._module("api", ["smtpd", "-n", "-c", "DebuggingServer", "127.0.0.1:1025"], 1025)
         if not self.children:  # every usual port taken: one dev server on a free port
-            self._node("web-app", "vite.js", 0, only_if_free=False)
+            self._node("web-app", "vite.js", 0)
         ports = ",".join(str(c.port) for c in self.children[:2] for _ in range(2))
         script = self.root / "api" / "worker.py"
         script.write_text(_WORKER)
@@ -115,12 +115,12 @@ class DevMachine:
                 child.proc.stdout.close()
             self.children.remove(child)
 
-    def _node(self, folder: str, script: str, port: int, only_if_free: bool = True) -> None:
+    def _node(self, folder: str, script: str, port: int) -> None:
         path = self.root / folder / script
         node = shutil.which("node")
         path.write_text(_NODE_SERVER if node else _PYTHON_SERVER)
         interpreter = node or sys.executable
-        if only_if_free and not _free(port):
+        if port and not _free(port):  # 0: any free port
             self.skipped.append(f"{script} of {folder} ({port} is taken)")
             return
         self._spawn(folder, [interpreter, str(path), str(port), str(CHILD_LIFETIME_S)],
@@ -134,12 +134,14 @@ class DevMachine:
             return None
         proc = _popen([sys.executable, "-u", "-W", "ignore", "-m", *argv], self.root / folder)
         child = Child(proc, port, what)
-        self.children.append(child)
         deadline = time.monotonic() + WAIT_S
         while proc.poll() is None and time.monotonic() < deadline:
             if _answers(port):
+                self.children.append(child)  # only a child that serves: `first` is one
                 return child
             time.sleep(0.05)  # polling the port: the module says nothing when it is ready
+        self.children.append(child)
+        self.stop(child)  # it did not start (smtpd is gone from Python 3.12): not kept
         self.skipped.append(f"{what} (it did not start)")
         return None
 

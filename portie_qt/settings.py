@@ -24,10 +24,12 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
 from portie_qt.core.files import (
+    PRIVATE_FILE,
     ensure_private_dir,
     prepare_private_file,
     private_dir_problem,
     set_aside,
+    write_atomic,
 )
 from portie_qt.core.paths import config_dir
 
@@ -79,9 +81,7 @@ def _scratch_copy(path: Path | None) -> Path:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(fd, "rb") as source:
                 data = source.read(1 << 20)
-            fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
+            write_atomic(copy, data, PRIVATE_FILE)
     return copy
 
 
@@ -149,8 +149,8 @@ def read_int(settings: QSettings, key: str, default: int, low: int, high: int) -
     value = _value(settings, key)
     if value is None:
         return default
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip()[:12])
+    if isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
+        value = int(text[:12])
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return _bad(settings, key, default)
     return value

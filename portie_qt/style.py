@@ -105,16 +105,10 @@ class Style:
         self.row_markers = {None: None, **{v: self.band_icon[b] for v, b in bands.items()}}
 
     @functools.cached_property
-    def free_dot(self) -> QIcon:  # the watched ports' states: drawn with their panel
-        return dot(self._dots["free"])
-
-    @functools.cached_property
-    def busy_dot(self) -> QIcon:
-        return dot(self._dots["busy"])
-
-    @functools.cached_property
-    def unknown_dot(self) -> QIcon:
-        return dot(self._dots["unknown"])
+    def state_dots(self) -> dict[str, QIcon]:
+        """A dot per watched-port state, free, busy and unknown (drawn with their panel,
+        not for the first paint)."""
+        return {name: dot(colour) for name, colour in self._dots.items()}
 
     @functools.cached_property
     def kind_dots(self) -> dict[str, QIcon]:

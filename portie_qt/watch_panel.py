@@ -106,7 +106,6 @@ class WatchPanel(QWidget):
 
     def show_error(self, text: str) -> None:
         """A sentence about the last request ('' hides it); it quotes what was typed."""
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
         if not text:
@@ -132,12 +131,12 @@ class WatchPanel(QWidget):
     def _fill_status(self, item: QTreeWidgetItem, port: int, status: WatchStatus | None) -> None:
         look = style.current()
         if status is None:
-            icon, tip = look.unknown_dot, "Waiting for the first refresh"
+            icon, tip = look.state_dots["unknown"], "Waiting for the first refresh"
         elif status.busy:
             where = ", ".join(sorted({e.local for e in status.endpoints}))
-            icon, tip = look.busy_dot, f"{status.text}\nListening on {where}"
+            icon, tip = look.state_dots["busy"], f"{status.text}\nListening on {where}"
         else:
-            icon, tip = look.free_dot, f"Nothing listens on port {port}"
+            icon, tip = look.state_dots["free"], f"Nothing listens on port {port}"
         item.setText(self.STATUS, self._watched.status_text(port))
         item.setIcon(self.STATUS, icon)
         item.setToolTip(self.STATUS, style.plain_tip(tip))

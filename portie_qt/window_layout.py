@@ -55,8 +55,7 @@ class WindowLayout(QObject):
         if state is not None and self._restored:
             self._window.restoreState(state)  # again, now that the docks it places exist
         else:
-            self._size_docks()
-            QTimer.singleShot(0, self._size_docks)  # again once laid out: Qt sizes docks then
+            self._size_docks_twice()
         return self.docks
 
     def restore(self, docks_empty: bool = False) -> None:
@@ -103,6 +102,11 @@ class WindowLayout(QObject):
         self._empty = empty
         self._size_docks()
 
+    def _size_docks_twice(self) -> None:
+        """Now, and again once laid out and shown: Qt sizes docks itself then."""
+        self._size_docks()
+        QTimer.singleShot(0, self._size_docks)
+
     def _size_docks(self) -> None:
         if not self.docks:
             return
@@ -111,8 +115,7 @@ class WindowLayout(QObject):
 
     def _first_run_layout(self) -> None:
         self._window.resize(*DEFAULT_SIZE)
-        self._size_docks()
-        QTimer.singleShot(0, self._size_docks)  # again once shown: Qt sizes docks then
+        self._size_docks_twice()
         self._default_splitter()
 
     def window_resized(self) -> None:

@@ -14,6 +14,9 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_INTERRUPTED = 130
+# Exit status after the reader of our output went away (`portie --list | head`): what a
+# Unix tool killed by SIGPIPE reports.
+EXIT_BROKEN_PIPE = 141
 
 
 class Parser(argparse.ArgumentParser):

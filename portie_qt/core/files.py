@@ -57,10 +57,6 @@ def ensure_private_dir(path: str | Path) -> Path:
     return path
 
 
-class UnsafeFile(OSError):
-    """A path Portie must not write through (a link, a device, another user's file)."""
-
-
 def foreign_owner(path: str | Path) -> str | None:
     """The user owning ``path`` when that is not who runs Portie (POSIX), else None.
 
@@ -113,10 +109,11 @@ def prepare_private_file(path: str | Path) -> str:
         info = os.lstat(path)
     except FileNotFoundError:
         info = None
-    if info is not None and (not stat.S_ISREG(info.st_mode) or foreign_owner(path)):
+    regular = info is not None and stat.S_ISREG(info.st_mode)
+    owner = foreign_owner(path) if regular else None
+    if info is not None and (not regular or owner):
         what = "a link to another file" if stat.S_ISLNK(info.st_mode) else (
-            "not a regular file" if not stat.S_ISREG(info.st_mode)
-            else f"owned by {foreign_owner(path)}")  # fmt: skip
+            "not a regular file" if not regular else f"owned by {owner}")  # fmt: skip
         aside = set_aside(path, "unsafe")
         notice = f"{path.name} was {what}; Portie moved it aside as {aside.name}."
         info = None

@@ -32,6 +32,7 @@ class Ui_WatchPanel(object):
         self.watchError = QLabel(WatchPanelForm)
         self.watchError.setObjectName(u"watchError")
         self.watchError.setWordWrap(True)
+        self.watchError.setTextFormat(Qt.TextFormat.PlainText)
         self.watchError.setVisible(False)
 
         self.watchLayout.addWidget(self.watchError)

@@ -99,11 +99,13 @@ def _cgroup_root() -> Path:
 # A service's main process: once moved into the unit's cgroup, it starts a worker there
 # on request and prints the worker's PID.
 _MAIN = r"""
-import subprocess, sys, time
+import select, subprocess, sys
 sys.stdin.readline()
-worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+# Both wait for the test to close their stdin (they share it), 60 s at the most.
+wait = "import select, sys; select.select([sys.stdin], [], [], 60)"
+worker = subprocess.Popen([sys.executable, "-c", wait])
 print(worker.pid, flush=True)
-time.sleep(60)
+select.select([sys.stdin], [], [], 60)
 """
 
 

@@ -9,6 +9,7 @@ import psutil
 from PySide6.QtGui import QImage
 
 from portie_qt import screenshots
+from tests.servers import running
 
 SIZE = (1024, 640)
 
@@ -17,13 +18,6 @@ def _colours(image: QImage, step: int = 5) -> int:
     """Distinct colours among a grid of pixels (a blank or one-colour image has 1 or 2)."""
     return len({image.pixel(x, y) for x in range(0, image.width(), step)
                 for y in range(0, image.height(), step)})  # fmt: skip
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def test_the_script_saves_every_window_in_size_and_leaves_nothing_behind(qapp, tmp_path,
@@ -55,5 +49,5 @@ def test_the_script_saves_every_window_in_size_and_leaves_nothing_behind(qapp, t
     assert list(config_dir.iterdir()) == []
     # Its children (dev servers, the worker) are gone; the app's look is restored.
     left = {p.pid for p in psutil.Process().children(recursive=True)} - own_children
-    assert [pid for pid in left if _running(pid)] == []
+    assert [pid for pid in left if running(pid)] == []
     assert (qapp.style().name(), qapp.palette().window().color().name()) == before

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import sqlite3
 import time
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from portie_qt.core.files import ensure_private_dir
+from portie_qt.core.files import ensure_private_dir, prepare_private_file, set_aside
 from portie_qt.core.paths import config_dir
 from portie_qt.core.scan.report import (
     OPEN,
@@ -168,15 +167,10 @@ class ScanHistory:
     def _connection(self):
         ensure_private_dir(self.path.parent)
         # Created for this user only before SQLite opens it (its journal copies the mode);
-        # never through a link planted under the name.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            if os.fstat(fd).st_mode & 0o077:
-                os.fchmod(fd, 0o600)
-        except (OSError, AttributeError):  # Windows: no POSIX modes; the folder is private
-            pass
-        finally:
-            os.close(fd)
+        # never through a link planted under the name (that is moved aside, and said).
+        moved = prepare_private_file(self.path)
+        if moved:
+            self.notice = moved
         conn = sqlite3.connect(str(self.path), timeout=10.0)
         try:
             conn.executescript(_SCHEMA)
@@ -185,9 +179,8 @@ class ScanHistory:
             conn.close()
 
     def _set_aside(self) -> str:
-        aside = self.path.with_name(f"{self.path.name}.damaged-{int(self.clock())}")
         try:
-            os.replace(self.path, aside)
+            aside = set_aside(self.path, "damaged")
         except OSError:
             return "it could not be moved aside"
         return f"it was kept as {aside.name} and a new history started"
